@@ -1,0 +1,183 @@
+"""Settings for every environment, read from environment variables.
+
+Unset, they give the embedded development setup: SQLite, tasks in-process and
+SMS printed to the console. The README lists every variable.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from clientbay.settings.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_required,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+
+# A development key is fine only while DEBUG is on; production must set one.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (
+    "django-insecure-development-only-key" if DEBUG else None
+)
+if SECRET_KEY is None:
+    SECRET_KEY = env_required("DJANGO_SECRET_KEY", "production needs its own secret key")
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "brokerages",
+    "contacts",
+    "optin",
+    "messaging",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clientbay.urls"
+WSGI_APPLICATION = "clientbay.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "clientbay.context_processors.product",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "brokerages.Agent"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "messaging:inbox"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- Celery -----------------------------------------------------------------
+# Without REDIS_URL every task runs in-process, right after its transaction
+# commits; with it, tasks go through Redis to `celery worker` processes.
+REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TIMEZONE = "UTC"
+
+# --- SMS --------------------------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "messaging.backends.console.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
+
+# The public base URL Twilio calls (scheme, host and port, no path). Webhook
+# signatures are checked over this URL plus the path and query as received,
+# so they hold behind a TLS-terminating proxy.
+PUBLIC_BASE_URL = env_str(
+    "PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else None
+) or env_required("PUBLIC_BASE_URL", "webhook signatures are checked over the public URL")
+
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+# The auth token checks every webhook's signature, so it is required even when
+# SMS goes to the console. Development runs (DEBUG) get a fixed, public token
+# that `simulate_sms` and the development phone page sign with; the check
+# itself is never skipped.
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN") or (
+    "development-auth-token" if DEBUG else None
+)
+if TWILIO_AUTH_TOKEN is None:
+    TWILIO_AUTH_TOKEN = env_required(
+        "TWILIO_AUTH_TOKEN", "it verifies the X-Twilio-Signature of every webhook"
+    )
+
+# Hours before a pending opt-in request may be sent again, and the most that
+# may ever be sent to one phone from one BAY Number.
+OPTIN_REQUEST_COOLDOWN_HOURS = 24
+OPTIN_REQUEST_MAX = 2
+# The development phone page (`/dev/phone/`) exists only while DEBUG is on.
+DEV_PHONE_ENABLED = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

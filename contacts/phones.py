@@ -1,0 +1,95 @@
+"""Phone numbers: parse what people type into E.164, the one form stored.
+
+Parsing goes through `phonenumbers` with the US as the default region, so a
+10-digit number keeps every digit (FC-13), an extension is dropped with a
+warning rather than glued onto the number (FC-15), and anything that is not a
+valid number is refused with a reason.
+"""
+
+import dataclasses
+import logging
+import re
+
+import phonenumbers
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_REGION = "US"
+# Twilio short codes are 5 or 6 digits; they are sender IDs, not phones.
+_SHORT_CODE = re.compile(r"^\d{5,6}$")
+
+
+class InvalidPhoneNumber(ValueError):
+    """The text is not a phone number that can be texted."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ParsedPhone:
+    e164: str
+    extension: str = ""
+
+    @property
+    def had_extension(self) -> bool:
+        return bool(self.extension)
+
+
+def parse_phone(raw: str | None, region: str = DEFAULT_REGION) -> ParsedPhone:
+    """Parse a typed number into E.164, or raise InvalidPhoneNumber saying why."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhoneNumber("The phone number is empty.")
+    if _SHORT_CODE.match(text):
+        raise InvalidPhoneNumber(f"{text} is a short code, not a phone number.")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber(f"{text!r} is not a phone number.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(f"{text!r} is not a valid phone number.")
+
+    extension = number.extension or ""
+    number.extension = None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if extension:
+        logger.warning("Dropped an extension from a phone number; texts cannot reach one")
+    return ParsedPhone(e164=e164, extension=extension)
+
+
+def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str:
+    """Return the E.164 form of a typed number, or raise InvalidPhoneNumber."""
+    return parse_phone(raw, region).e164
+
+
+def e164_or_none(raw: str | None) -> str | None:
+    """Return the E.164 form of a sender or recipient, or None for a short code
+    or any other sender ID that is not a phone number."""
+    try:
+        return normalize_phone(raw)
+    except InvalidPhoneNumber:
+        return None
+
+
+def mask_phone(e164: str | None) -> str:
+    """Return a number with all but its last two digits hidden, for logs and
+    screens that must not show whole numbers."""
+    if not e164:
+        return "-"
+    return "•" * max(len(e164) - 2, 0) + e164[-2:]
+
+
+def area_code(e164: str) -> str | None:
+    """Return the 3-digit area code of a North American number, else None."""
+    if e164.startswith("+1") and len(e164) == 12:
+        return e164[2:5]
+    return None
+
+
+def display_phone(e164: str) -> str:
+    """Return a number formatted the way people read it, e.g. (202) 555-0142."""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 1:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

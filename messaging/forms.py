@@ -1,0 +1,38 @@
+from django import forms
+
+from messaging.selectors import agent_bay_numbers
+from messaging.services import MAX_BODY_LENGTH, validate_body
+
+
+class SendMessageForm(forms.Form):
+    bay_number = forms.ModelChoiceField(queryset=None, label="From", empty_label=None)
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY_LENGTH}),
+        max_length=MAX_BODY_LENGTH,
+        error_messages={
+            "max_length": f"A text can be at most {MAX_BODY_LENGTH:,} characters "
+            "(this one has %(show_value)d)."
+        },
+    )
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bay_number"].queryset = agent_bay_numbers(agent)
+
+    def clean_body(self):
+        return validate_body(self.cleaned_data["body"])
+
+
+class BayNumberChoiceForm(forms.Form):
+    bay_number = forms.ModelChoiceField(queryset=None, empty_label=None)
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bay_number"].queryset = agent_bay_numbers(agent)
+
+
+class DevReplyForm(forms.Form):
+    from_phone = forms.CharField(label="Contact's phone")
+    to_phone = forms.CharField(label="BAY Number")
+    body = forms.CharField(label="Reply", required=False, widget=forms.TextInput)

@@ -1,0 +1,23 @@
+from django.urls import path, re_path
+
+from messaging import views, webhooks
+
+app_name = "messaging"
+
+urlpatterns = [
+    # Twilio's console is often set without the trailing slash, and a redirect
+    # would lose the POST (FC-04), so both forms are served.
+    re_path(r"^webhooks/twilio/sms/?$", webhooks.twilio_inbound, name="twilio_inbound"),
+    re_path(r"^webhooks/twilio/status/?$", webhooks.twilio_status, name="twilio_status"),
+    path("messages/", views.InboxView.as_view(), name="inbox"),
+    path("messages/<int:contact_id>/", views.ConversationView.as_view(), name="conversation"),
+    path(
+        "messages/<int:contact_id>/send/", views.SendMessageView.as_view(), name="send"
+    ),
+    path(
+        "messages/<int:contact_id>/opt-in-request/",
+        views.SendOptinRequestView.as_view(),
+        name="send_optin_request",
+    ),
+    path("dev/phone/", views.DevPhoneView.as_view(), name="dev_phone"),
+]
