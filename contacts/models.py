@@ -29,7 +29,9 @@ class Contact(TimeStampedModel):
     class Meta:
         ordering = ["first_name", "last_name"]
         constraints = [
-            models.UniqueConstraint(fields=["agent", "phone"], name="contact_unique_phone_per_agent")
+            models.UniqueConstraint(
+                fields=["agent", "phone"], name="contact_unique_phone_per_agent"
+            )
         ]
         indexes = [models.Index(fields=["phone"])]
 

@@ -225,9 +225,7 @@ def sms_mark_failed(message_id: int, reason: str) -> None:
 
 def _payload(params) -> dict:
     """Keep every value of every parameter; a repeated key keeps a list."""
-    return {
-        key: (values[0] if len(values) == 1 else values) for key, values in params.lists()
-    }
+    return {key: (values[0] if len(values) == 1 else values) for key, values in params.lists()}
 
 
 def _media(params) -> list[dict]:
@@ -236,7 +234,10 @@ def _media(params) -> list[dict]:
     except ValueError:
         count = 0
     return [
-        {"url": params.get(f"MediaUrl{i}", ""), "content_type": params.get(f"MediaContentType{i}", "")}
+        {
+            "url": params.get(f"MediaUrl{i}", ""),
+            "content_type": params.get(f"MediaContentType{i}", ""),
+        }
         for i in range(min(count, 10))
     ]
 
@@ -251,9 +252,9 @@ def inbound_receive(*, params) -> tuple[Message, bool]:
     if not sid:
         raise ValidationError("MessageSid is missing.")
 
-    bay_number = BayNumber.objects.select_related("agent").filter(
-        phone_number=params.get("To", "")
-    ).first()
+    bay_number = (
+        BayNumber.objects.select_related("agent").filter(phone_number=params.get("To", "")).first()
+    )
     sender = params.get("From", "")
     phone = e164_or_none(sender)
     contact = None

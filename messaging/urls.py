@@ -11,9 +11,7 @@ urlpatterns = [
     re_path(r"^webhooks/twilio/status/?$", webhooks.twilio_status, name="twilio_status"),
     path("messages/", views.InboxView.as_view(), name="inbox"),
     path("messages/<int:contact_id>/", views.ConversationView.as_view(), name="conversation"),
-    path(
-        "messages/<int:contact_id>/send/", views.SendMessageView.as_view(), name="send"
-    ),
+    path("messages/<int:contact_id>/send/", views.SendMessageView.as_view(), name="send"),
     path(
         "messages/<int:contact_id>/opt-in-request/",
         views.SendOptinRequestView.as_view(),

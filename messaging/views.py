@@ -94,7 +94,9 @@ class SendMessageView(ConversationMixin, View):
         except SendRefused as refusal:
             messages.error(request, f"Not sent. {refusal.decision.reason}")
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, f"Not sent. {' '.join(getattr(error, 'messages', [str(error)]))}")
+            messages.error(
+                request, f"Not sent. {' '.join(getattr(error, 'messages', [str(error)]))}"
+            )
         else:
             messages.success(request, "Sent.")
         return redirect(self.conversation_url(bay_number))
@@ -135,7 +137,10 @@ class DevPhoneView(LoginRequiredMixin, TemplateView):
             ).order_by("-created_at")[:50]
         contacts = self.request.user.contacts.all()
         form = kwargs.pop("form", None) or DevReplyForm(
-            initial={"from_phone": phone, "to_phone": bay_numbers[0].phone_number if bay_numbers else ""}
+            initial={
+                "from_phone": phone,
+                "to_phone": bay_numbers[0].phone_number if bay_numbers else "",
+            }
         )
         return super().get_context_data(
             phone=phone, received=received, contacts=contacts, form=form, **kwargs

@@ -42,7 +42,9 @@ def _pending_decision(consent: Consent, now: datetime.datetime) -> SendDecision:
     else:
         next_at = consent.last_optin_request_at + _cooldown()
         if next_at > now:
-            reason += f" You can ask once more after {timezone.localtime(next_at):%b %-d %-I:%M %p}."
+            reason += (
+                f" You can ask once more after {timezone.localtime(next_at):%b %-d %-I:%M %p}."
+            )
     can_ask = next_at is not None and next_at <= now
     return SendDecision(
         allowed=False,
@@ -94,9 +96,7 @@ def check_send_many(*, bay_number, phones) -> dict[str, SendDecision]:
         for consent in Consent.objects.filter(bay_number=bay_number, phone__in=phones)
     }
     now = timezone.now()
-    return {
-        phone: decide(consents.get(phone), bay_number.phone_number, now) for phone in phones
-    }
+    return {phone: decide(consents.get(phone), bay_number.phone_number, now) for phone in phones}
 
 
 def may_deliver(*, kind: str, state: str) -> bool:

@@ -152,9 +152,7 @@ TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 # SMS goes to the console. Development runs (DEBUG) get a fixed, public token
 # that `simulate_sms` and the development phone page sign with; the check
 # itself is never skipped.
-TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN") or (
-    "development-auth-token" if DEBUG else None
-)
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN") or ("development-auth-token" if DEBUG else None)
 if TWILIO_AUTH_TOKEN is None:
     TWILIO_AUTH_TOKEN = env_required(
         "TWILIO_AUTH_TOKEN", "it verifies the X-Twilio-Signature of every webhook"

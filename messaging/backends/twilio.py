@@ -68,9 +68,7 @@ class TwilioBackend(BaseSmsBackend):
         try:
             created = self.client.messages.create(**params)
         except TwilioRestException as error:
-            raise SmsBackendError(
-                error.msg, code=error.code, http_status=error.status
-            ) from error
+            raise SmsBackendError(error.msg, code=error.code, http_status=error.status) from error
         except requests.RequestException as error:
             raise SmsBackendError(
                 f"Twilio could not be reached: {type(error).__name__}",
