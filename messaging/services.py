@@ -112,7 +112,7 @@ def _claim(message_id: int) -> Message | None:
     row locks. Return None when there is nothing to send."""
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("bay_number")
             .filter(pk=message_id, direction=Message.Direction.OUTBOUND)
             .first()
@@ -293,7 +293,7 @@ def inbound_process(message_id: int) -> None:
     """
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("bay_number__agent", "bay_number__brokerage")
             .get(pk=message_id)
         )

@@ -4,7 +4,7 @@ from messaging.backends import get_connection
 from messaging.backends.locmem import LocmemBackend
 
 
-class TestSettingsTests:
+class SettingsTests:
     def test_active_sms_backend_is_locmem(self):
         """Tests can never reach Twilio: the configured backend is in-memory."""
         assert isinstance(get_connection(), LocmemBackend)
