@@ -5,10 +5,13 @@ from messaging import views, webhooks
 app_name = "messaging"
 
 urlpatterns = [
+    path("webhooks/twilio/sms/", webhooks.twilio_inbound, name="twilio_inbound"),
+    path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),
     # Twilio's console is often set without the trailing slash, and a redirect
-    # would lose the POST (FC-04), so both forms are served.
-    re_path(r"^webhooks/twilio/sms/?$", webhooks.twilio_inbound, name="twilio_inbound"),
-    re_path(r"^webhooks/twilio/status/?$", webhooks.twilio_status, name="twilio_status"),
+    # would lose the POST (FC-04), so that form is served too. The signature
+    # is checked over the URL as received.
+    re_path(r"^webhooks/twilio/sms$", webhooks.twilio_inbound),
+    re_path(r"^webhooks/twilio/status$", webhooks.twilio_status),
     path("messages/", views.InboxView.as_view(), name="inbox"),
     path("messages/<int:contact_id>/", views.ConversationView.as_view(), name="conversation"),
     path("messages/<int:contact_id>/send/", views.SendMessageView.as_view(), name="send"),

@@ -34,24 +34,27 @@ def _cooldown() -> datetime.timedelta:
 
 
 def _pending_decision(consent: Consent, now: datetime.datetime) -> SendDecision:
-    asked = timezone.localtime(consent.last_optin_request_at)
-    reason = f"You asked this contact to opt in on {asked:%b %-d at %-I:%M %p %Z}; no YES yet."
+    asked_at = consent.last_optin_request_at
+    reason = "You asked this contact to opt in"
+    if asked_at is not None:
+        reason += f" on {timezone.localtime(asked_at):%b %-d at %-I:%M %p %Z}"
+    reason += "; no YES yet."
+
     next_at = None
     if consent.optin_requests_sent >= settings.OPTIN_REQUEST_MAX:
         reason += " They have had the most opt-in requests allowed; only they can opt in now."
     else:
-        next_at = consent.last_optin_request_at + _cooldown()
+        next_at = asked_at + _cooldown() if asked_at else now
         if next_at > now:
             reason += (
                 f" You can ask once more after {timezone.localtime(next_at):%b %-d %-I:%M %p}."
             )
-    can_ask = next_at is not None and next_at <= now
     return SendDecision(
         allowed=False,
         state=ConsentState.PENDING,
         reason=reason,
-        can_request_optin=can_ask,
-        last_requested_at=consent.last_optin_request_at,
+        can_request_optin=next_at is not None and next_at <= now,
+        last_requested_at=asked_at,
         next_request_at=next_at,
         requests_sent=consent.optin_requests_sent,
     )
