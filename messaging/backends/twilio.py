@@ -8,7 +8,7 @@ import logging
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
@@ -69,6 +69,12 @@ class TwilioBackend(BaseSmsBackend):
             created = self.client.messages.create(**params)
         except TwilioRestException as error:
             raise SmsBackendError(error.msg, code=error.code, http_status=error.status) from error
+        except TwilioServiceException as error:
+            # The SDK raises this for errors in the RFC 9457 problem-details
+            # shape; it is a refusal like the other, with the same codes.
+            raise SmsBackendError(
+                error.detail or error.title, code=error.code, http_status=error.status
+            ) from error
         except requests.RequestException as error:
             raise SmsBackendError(
                 f"Twilio could not be reached: {type(error).__name__}",
