@@ -143,6 +143,10 @@ CELERY_TIMEZONE = "UTC"
 # --- SMS --------------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "messaging.backends.console.ConsoleBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
+# Keyword arguments for the SMS_BACKEND class, as `get_connection()` builds
+# it: e.g. {"file_path": ...} for the file backend, or {"http_client": ...}
+# for the Twilio one (the tests route it to a local mock of Twilio's API).
+SMS_BACKEND_OPTIONS: dict = {}
 
 # The public base URL Twilio calls (scheme, host and port, no path). Webhook
 # signatures are checked over this URL plus the path and query as received,

@@ -18,7 +18,17 @@ ALIASES = {
 
 
 def get_connection(backend: str | None = None, fail_silently: bool = False, **kwargs):
-    """Return an instance of the configured (or named) SMS backend."""
-    path = backend or settings.SMS_BACKEND
+    """Return an instance of the configured (or named) SMS backend.
+
+    Without `backend`, the SMS_BACKEND setting names the class and the
+    SMS_BACKEND_OPTIONS setting (a dict) gives its constructor's keyword
+    arguments; `kwargs` override those options. A backend named here gets only
+    `kwargs`, since the options belong to the configured backend.
+    """
+    if backend is None:
+        path = settings.SMS_BACKEND
+        kwargs = {**settings.SMS_BACKEND_OPTIONS, **kwargs}
+    else:
+        path = backend
     klass = import_string(ALIASES.get(path, path))
     return klass(fail_silently=fail_silently, **kwargs)
