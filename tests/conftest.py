@@ -5,6 +5,8 @@ from twilio.request_validator import RequestValidator
 
 from messaging.backends import locmem
 from tests.factories import AgentFactory, BayNumberFactory, ContactFactory
+from tests.fakes.prism import API_SPEC, MESSAGING_SPEC, TRUSTHUB_SPEC, PrismFleet
+from tests.fakes.twilio import PrismHttpClient
 
 PUBLIC_BASE_URL = "https://app.example.com"
 INBOUND_PATH = "/webhooks/twilio/sms/"
@@ -14,8 +16,10 @@ STATUS_PATH = "/webhooks/twilio/status/"
 @pytest.fixture(autouse=True)
 def _empty_outbox():
     locmem.outbox.clear()
+    locmem.failures.clear()
     yield
     locmem.outbox.clear()
+    locmem.failures.clear()
 
 
 @pytest.fixture
@@ -106,3 +110,24 @@ def run_on_commit(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return runner
+
+
+@pytest.fixture(scope="session")
+def prism(tmp_path_factory):
+    """Prism servers for Twilio's API descriptions, each started on first use
+    and all stopped when the session ends; logs are in the session's tmp dir."""
+    fleet = PrismFleet(tmp_path_factory.mktemp("prism"))
+    yield fleet
+    fleet.stop()
+
+
+@pytest.fixture
+def twilio_http(prism):
+    """An HTTP client for `twilio.rest.Client` that reaches Prism, never Twilio."""
+    return PrismHttpClient(
+        routes={
+            "api.twilio.com": lambda: prism.base_url(API_SPEC),
+            "messaging.twilio.com": lambda: prism.base_url(MESSAGING_SPEC),
+            "trusthub.twilio.com": lambda: prism.base_url(TRUSTHUB_SPEC),
+        }
+    )
