@@ -1,0 +1,60 @@
+"""The production settings, loaded as production loads them: from the
+environment, in a fresh `manage.py` process."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+from tests.services import ROOT
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "clientbay.settings.base",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_ALLOWED_HOSTS": "app.example.com",
+    "PUBLIC_BASE_URL": "https://app.example.com",
+    "TWILIO_AUTH_TOKEN": "production-auth-token",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py with only the system's variables and `env`."""
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class DeployCheckTests:
+    def test_production_settings_pass_check_deploy(self):
+        result = manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            **PRODUCTION_ENV,
+        )
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "System check identified no issues" in result.stdout
+
+    def test_missing_auth_token_stops_start_up(self):
+        env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+        del env["TWILIO_AUTH_TOKEN"]
+
+        result = manage("check", **env)
+
+        assert result.returncode != 0
+        assert "TWILIO_AUTH_TOKEN is not set" in result.stderr
+
+    def test_missing_secret_key_stops_start_up(self):
+        result = manage("check", **PRODUCTION_ENV)
+
+        assert result.returncode != 0
+        assert "DJANGO_SECRET_KEY is not set" in result.stderr
