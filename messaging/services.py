@@ -13,7 +13,7 @@ from messaging.errors import TWILIO_ERRORS, Consequence, ErrorInfo, classify_err
 from messaging.models import BayNumber, Message
 from messaging.outbox import outbox_add, status_callback_url
 from optin import services as consent_services
-from optin.gate import SendDecision, check_send, may_deliver
+from optin.gate import SendDecision, check_send, delivery_refusal, do_not_text_phones
 from optin.models import Consent, ConsentState
 
 logger = logging.getLogger(__name__)
@@ -127,13 +127,19 @@ def _claim(message_id: int) -> Message | None:
             .first()
         )
         state = consent.state if consent else ConsentState.NEVER_ASKED
-        if not may_deliver(kind=message.kind, state=state):
+        do_not_text = bool(
+            do_not_text_phones(
+                brokerage_id=message.bay_number.brokerage_id, phones=[message.to_phone]
+            )
+        )
+        refusal = delivery_refusal(kind=message.kind, state=state, do_not_text=do_not_text)
+        if refusal:
             message.status = (
                 Message.Status.BLOCKED_OPTED_OUT
                 if state == ConsentState.OPTED_OUT
                 else Message.Status.BLOCKED_NO_CONSENT
             )
-            message.failure_reason = "Not sent: the contact's consent changed after it was queued."
+            message.failure_reason = refusal
             message.save(update_fields=["status", "failure_reason", "updated_at"])
             logger.info("Message %s blocked at send time (consent %s)", message.pk, state)
             return None

@@ -2,8 +2,11 @@
 
 Every path that sends (the send view, bulk send, templates, retries) asks
 `check_send` or `check_send_many` before queueing, and the worker asks
-`may_deliver` again under the consent row's lock right before it calls the SMS
-backend, so a STOP that lands after a text was queued still wins.
+`delivery_refusal` again under the consent row's lock right before it calls
+the SMS backend, so a STOP that lands after a text was queued still wins.
+
+Two things refuse a text: the consent of the phone for that BAY Number, and
+the brokerage's do-not-text list, which no consent overrides.
 """
 
 import dataclasses
@@ -13,7 +16,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from contacts.phones import display_phone
-from optin.models import Consent, ConsentState
+from optin.models import Consent, ConsentState, DoNotTextEntry
+
+DO_NOT_TEXT_REASON = (
+    "This phone is on your brokerage's do-not-text list, so nobody in the brokerage may "
+    "text it. Only a brokerage admin can take it off the list."
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +35,7 @@ class SendDecision:
     last_requested_at: datetime.datetime | None = None
     next_request_at: datetime.datetime | None = None
     requests_sent: int = 0
+    do_not_text: bool = False
 
 
 def _cooldown() -> datetime.timedelta:
@@ -60,9 +69,25 @@ def _pending_decision(consent: Consent, now: datetime.datetime) -> SendDecision:
     )
 
 
-def decide(consent: Consent | None, bay_phone: str, now: datetime.datetime) -> SendDecision:
-    """Return the decision for a consent row (None when there is none yet)."""
+def decide(
+    consent: Consent | None,
+    bay_phone: str,
+    now: datetime.datetime,
+    *,
+    do_not_text: bool,
+) -> SendDecision:
+    """Return the decision for a consent row (None when there is none yet)
+    and whether the phone is on the brokerage's do-not-text list."""
     state = ConsentState(consent.state) if consent else ConsentState.NEVER_ASKED
+    if do_not_text:
+        return SendDecision(
+            allowed=False,
+            state=state,
+            reason=DO_NOT_TEXT_REASON,
+            last_requested_at=consent.last_optin_request_at if consent else None,
+            requests_sent=consent.optin_requests_sent if consent else 0,
+            do_not_text=True,
+        )
     if state == ConsentState.OPTED_IN:
         return SendDecision(allowed=True, state=state, reason="The contact opted in.")
     if state == ConsentState.PENDING:
@@ -78,6 +103,10 @@ def decide(consent: Consent | None, bay_phone: str, now: datetime.datetime) -> S
             last_requested_at=consent.last_optin_request_at,
             requests_sent=consent.optin_requests_sent,
         )
+    if consent is not None and consent.optin_requests_sent >= settings.OPTIN_REQUEST_MAX:
+        # Not reachable through the services (a request leaves the phone
+        # pending), but the limit holds whatever the row says.
+        return _pending_decision(consent, now)
     return SendDecision(
         allowed=False,
         state=state,
@@ -87,31 +116,61 @@ def decide(consent: Consent | None, bay_phone: str, now: datetime.datetime) -> S
 
 
 def check_send(*, bay_number, phone: str) -> SendDecision:
-    """Decide whether `bay_number` may text `phone`; one query."""
+    """Decide whether `bay_number` may text `phone`; two queries."""
     return check_send_many(bay_number=bay_number, phones=[phone])[phone]
 
 
 def check_send_many(*, bay_number, phones) -> dict[str, SendDecision]:
-    """Decide for many phones at once, in one query whatever their number."""
+    """Decide for many phones at once, in two queries whatever their number:
+    their consents, and which of them are on the brokerage's do-not-text list."""
     phones = list(dict.fromkeys(phones))
     consents = {
         consent.phone: consent
         for consent in Consent.objects.filter(bay_number=bay_number, phone__in=phones)
     }
+    blocked = do_not_text_phones(brokerage_id=bay_number.brokerage_id, phones=phones)
     now = timezone.now()
-    return {phone: decide(consents.get(phone), bay_number.phone_number, now) for phone in phones}
+    return {
+        phone: decide(
+            consents.get(phone), bay_number.phone_number, now, do_not_text=phone in blocked
+        )
+        for phone in phones
+    }
 
 
-def may_deliver(*, kind: str, state: str) -> bool:
-    """Whether a queued text of `kind` may go out now that consent is `state`.
+def do_not_text_phones(*, brokerage_id: int, phones) -> set[str]:
+    """Those of `phones` on the brokerage's do-not-text list; one query."""
+    return set(
+        DoNotTextEntry.objects.filter(
+            brokerage_id=brokerage_id, phone__in=list(phones), removed_at__isnull=True
+        ).values_list("phone", flat=True)
+    )
 
-    HELP replies and the single opt-out confirmation go out whatever the
-    state; an opt-in request never goes to a phone that opted out.
+
+def delivery_refusal(*, kind: str, state: str, do_not_text: bool) -> str:
+    """Why a queued text of `kind` may not go out now, or '' when it may.
+
+    HELP replies and the single opt-out confirmation answer the contact's own
+    request, which carriers require to work always, so they go out whatever
+    the state, even to a do-not-text phone. Every other text needs the phone
+    off the do-not-text list; an opt-in request needs it not opted out, and a
+    regular text needs it opted in.
     """
     from messaging.models import Message
 
     if kind in (Message.Kind.HELP_REPLY, Message.Kind.OPTOUT_CONFIRMATION):
-        return True
-    if kind == Message.Kind.OPTIN_REQUEST:
-        return state != ConsentState.OPTED_OUT
-    return state == ConsentState.OPTED_IN
+        return ""
+    if do_not_text:
+        return "Not sent: the phone is on the brokerage's do-not-text list."
+    if kind == Message.Kind.OPTIN_REQUEST and state != ConsentState.OPTED_OUT:
+        return ""
+    if state == ConsentState.OPTED_IN:
+        return ""
+    if state == ConsentState.OPTED_OUT:
+        return "Not sent: the contact opted out after it was queued."
+    return "Not sent: the contact's consent changed after it was queued."
+
+
+def may_deliver(*, kind: str, state: str, do_not_text: bool) -> bool:
+    """Whether a queued text of `kind` may go out now (see `delivery_refusal`)."""
+    return not delivery_refusal(kind=kind, state=state, do_not_text=do_not_text)

@@ -1,11 +1,17 @@
-"""What a contact's reply means for consent: opt-out, opt-in, help, or none.
+"""What a contact's reply means for consent: opt-out, opt-in, help, or other.
 
 One table of keywords, one normaliser, one classifier. The rules are the
-brief's (PRODUCT.md, "Replies from the contact"): the whole reply, once
-normalised, must be a keyword or a short revocation; opt-out wins over opt-in;
-a longer sentence that merely contains an opt-out word is only flagged for a
-person to review, because honouring it blindly would silence contacts who
-said "please don't stop".
+brief's (PRODUCT.md, "Replies from the contact"):
+
+- The whole reply, once normalised, must be keywords only (with politeness or
+  filler words around them), or one of the short revocations below. Then it
+  opts out, opts in or asks for help; when it holds both an opt-out and an
+  opt-in word, opt-out wins.
+- A longer message that merely contains an opt-out word or a revocation
+  ("please don't stop sending listings", "no problem, see you at 3") changes
+  nothing, but is returned with `possible_opt_out` so that a person reviews
+  it: honouring it blindly would silence contacts who said the opposite, and
+  ignoring it could miss a revocation given "by any reasonable means".
 """
 
 import dataclasses
@@ -13,63 +19,120 @@ import enum
 import re
 import unicodedata
 
-# Twilio's default opt-out list (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END,
-# QUIT), the FCC's 2024 additions (REVOKE, OPTOUT) and NO, because our opt-in
-# request asks the contact to reply NO.
-OPT_OUT_KEYWORDS = frozenset(
+# Twilio's default opt-out keywords (Messaging Services and the account-wide
+# handling, https://help.twilio.com/articles/223134027).
+TWILIO_OPT_OUT_KEYWORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+)
+# Every reply that opts out on its own: Twilio's list (REVOKE and OPTOUT are
+# the FCC's 2024 additions), the spaced forms people type, NO because the
+# opt-in request asks for it, the plain English and Spanish ways of saying no,
+# and the usual misspellings of "unsubscribe".
+OPT_OUT_KEYWORDS = TWILIO_OPT_OUT_KEYWORDS | frozenset(
     {
-        "stop",
-        "stopall",
         "stop all",
-        "unsubscribe",
-        "cancel",
-        "end",
-        "quit",
-        "revoke",
-        "optout",
         "opt out",
         "no",
+        "nope",
+        "nah",
+        "unsub",
+        "unsuscribe",
+        "unsubcribe",
+        "unsubscribed",
+        # Spanish: "alto" (stop), "parar" (to stop), "basta" (enough),
+        # "baja" (as in "darse de baja", unsubscribe), "cancelar".
+        "alto",
+        "parar",
+        "basta",
+        "baja",
+        "cancelar",
     }
 )
-# Twilio's opt-in list (START, YES, UNSTOP) and the usual ways to say yes.
-# "si" is the Spanish yes (accents are removed before matching).
-OPT_IN_KEYWORDS = frozenset({"yes", "y", "yep", "yeah", "yea", "start", "unstop", "si"})
-HELP_KEYWORDS = frozenset({"help", "info"})
+# Twilio's opt-in list (START, YES, UNSTOP), the usual ways of saying yes, and
+# the Spanish yes ("si"; accents are removed before matching).
+OPT_IN_KEYWORDS = frozenset(
+    {"yes", "y", "yep", "yeah", "yea", "ya", "start", "unstop", "opt in", "optin", "si"}
+)
+HELP_KEYWORDS = frozenset({"help", "info", "ayuda"})
+HELP_PHRASES = frozenset({"help me", "i need help", "more info", "more information"})
 
-# Short replies that plainly revoke consent though no keyword stands alone.
-# FCC rules let people revoke "by any reasonable means".
+# Short replies that plainly revoke consent though no keyword stands alone;
+# FCC rules (47 CFR 64.1200(a)(10)) let people revoke "by any reasonable
+# means". Matched after filler words are dropped, on both sides.
 REVOCATION_PHRASES = frozenset(
     {
-        "stop texting me",
-        "stop texting",
-        "stop messaging me",
-        "stop contacting me",
-        "stop sending me texts",
-        "stop sending texts",
-        "stop sending me messages",
+        *(
+            f"{verb} {action}"
+            for verb in ("stop", "quit", "cease", "no more")
+            for action in (
+                "texting",
+                "texting me",
+                "txting me",
+                "texts",
+                "messaging",
+                "messaging me",
+                "messages",
+                "contacting me",
+                "sending",
+                "sending me",
+                "sending texts",
+                "sending me texts",
+                "sending messages",
+                "sending me messages",
+                "sending me these",
+                "spamming me",
+                "the texts",
+                "these texts",
+                "these messages",
+            )
+        ),
         "unsubscribe me",
+        "opt me out",
+        "cancel me",
+        "cancel my subscription",
         "remove me",
         "remove me from your list",
         "remove me from this list",
         "remove me from the list",
+        "remove me from your texts",
+        "remove my number",
+        "remove this number",
+        "delete my number",
+        "lose my number",
+        "take me off",
         "take me off your list",
         "take me off the list",
-        "take me off",
+        "take my number off your list",
         "wrong number",
-        "no more texts",
-        "no more messages",
-        "no more",
-        "no thanks",
-        "no thank you",
+        "you have the wrong number",
+        "youve got the wrong number",
+        "this is the wrong number",
+        "wrong person",
         "not interested",
+        "im not interested",
+        "i am not interested",
+        "no longer interested",
+        "no im good",
+        "do not text",
         "do not text me",
+        "dont text",
         "dont text me",
+        "do not text this number",
+        "dont text this number",
         "do not contact me",
         "dont contact me",
+        "do not message me",
+        "dont message me",
         "leave me alone",
-        "opt me out",
-        "cancel me",
-        "lose my number",
+        "i want to unsubscribe",
+        "i would like to unsubscribe",
+        "id like to unsubscribe",
+        "i want to opt out",
+        "i want out",
+        "i dont want these texts",
+        "i do not want these texts",
+        "i dont want texts",
+        "no more",
     }
 )
 # Words that may surround a keyword without changing what it means.
@@ -78,30 +141,69 @@ FILLER_WORDS = frozenset(
         "please",
         "pls",
         "plz",
+        "plez",
         "thank",
         "thanks",
         "thx",
+        "tx",
         "ty",
         "you",
         "now",
         "ok",
         "okay",
+        "k",
+        "sure",
         "it",
         "this",
         "all",
+        "and",
         "sir",
         "maam",
         "asap",
         "immediately",
         "already",
-        "and",
+        "again",
+        "gracias",
+        "por",
+        "favor",
+        "muchas",
     }
 )
+# Emoji that, sent on their own, look like a stop: not an opt-out, but a
+# person should look (stop sign, no entry, prohibited, raised hand).
+STOP_EMOJI = frozenset({"\U0001f6d1", "\u26d4", "\U0001f6ab", "\u270b"})
 
-# Straight forms of the quotes and apostrophes phone keyboards make curly.
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+# Every apostrophe and quote that keyboards and phones produce, folded to the
+# straight forms (NFKC leaves these alone).
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u02bc": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
+# "Nooo", "STOPPPP", "yesss": a letter said three or more times counts once.
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+# Keywords of two words, joined into one token before matching so that the
+# second word is not taken for filler ("stop all") or a keyword of its own.
+_JOINED = {
+    ("opt", "out"): "opt out",
+    ("opt", "in"): "opt in",
+    ("stop", "all"): "stop all",
+    ("un", "subscribe"): "unsubscribe",
+}
+_ALL_KEYWORDS = OPT_OUT_KEYWORDS | OPT_IN_KEYWORDS | HELP_KEYWORDS
 
 
 class ReplyKind(enum.StrEnum):
@@ -113,6 +215,9 @@ class ReplyKind(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class Reply:
+    """What a reply means. `keyword` is the keyword or revocation matched;
+    for a possible opt-out, the word, phrase or emoji that raised the flag."""
+
     kind: ReplyKind
     keyword: str = ""
     possible_opt_out: bool = False
@@ -122,55 +227,84 @@ def normalize(body: str | None) -> str:
     """Fold a reply to lowercase ASCII words separated by single spaces.
 
     Compatibility forms (full-width letters), accents, smart quotes, case,
-    punctuation, emoji and any whitespace are all removed or folded.
+    punctuation, emoji, stretched letters and any whitespace or newlines are
+    all removed or folded; apostrophes vanish ("don't" -> "dont").
     """
-    text = unicodedata.normalize("NFKD", (body or "").translate(_QUOTES))
+    text = unicodedata.normalize("NFKC", body or "").translate(_QUOTES)
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("'", "")
     text = _NOT_WORD.sub(" ", text)
+    text = _STRETCHED.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()
 
 
-def _without_filler(words: list[str]) -> list[str]:
-    return [word for word in words if word not in FILLER_WORDS]
+def _tokens(text: str) -> list[str]:
+    words = text.split()
+    tokens: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = tuple(words[i : i + 2])
+        if pair in _JOINED:
+            tokens.append(_JOINED[pair])
+            i += 2
+        else:
+            tokens.append(words[i])
+            i += 1
+    return tokens
+
+
+def _core(text: str) -> str:
+    """The words of a normalised text that carry meaning (filler dropped)."""
+    return " ".join(token for token in _tokens(text) if token not in FILLER_WORDS)
+
+
+# Each revocation in the form a reply takes once its filler is dropped, and
+# the same pairs longest first, for finding one inside a longer message.
+_REVOCATION_CORES = {_core(normalize(phrase)): phrase for phrase in REVOCATION_PHRASES}
+_REVOCATIONS_LONGEST_FIRST = sorted(
+    _REVOCATION_CORES.items(), key=lambda item: (-len(item[0]), item[0])
+)
 
 
 def classify(body: str | None) -> Reply:
     """Return what a reply means for consent; never raises, whatever the body."""
     text = normalize(body)
     if not text:
-        return Reply(ReplyKind.OTHER)
-    core = " ".join(_without_filler(text.split())) or text
+        emoji = next((ch for ch in body or "" if ch in STOP_EMOJI), "")
+        return Reply(ReplyKind.OTHER, keyword=emoji, possible_opt_out=bool(emoji))
 
-    for candidate in (text, core):
-        if candidate in OPT_OUT_KEYWORDS:
-            return Reply(ReplyKind.OPT_OUT, keyword=candidate)
-    if core in REVOCATION_PHRASES or text in REVOCATION_PHRASES:
-        return Reply(ReplyKind.OPT_OUT, keyword=core)
-    opt_out_word = _first_opt_out_word(core)
-    if opt_out_word and _only_keywords(core):
-        # "yes stop", "stop stop": opt-out wins over opt-in.
-        return Reply(ReplyKind.OPT_OUT, keyword=opt_out_word)
+    core = _core(text)
+    tokens = _tokens(core)
+    if tokens and all(token in _ALL_KEYWORDS for token in tokens):
+        return _keywords_only(tokens)
+    if core in _REVOCATION_CORES:
+        return Reply(ReplyKind.OPT_OUT, keyword=_REVOCATION_CORES[core])
+    if core in HELP_PHRASES:
+        return Reply(ReplyKind.HELP, keyword=core)
 
-    for candidate in (text, core):
-        if candidate in OPT_IN_KEYWORDS:
-            return Reply(ReplyKind.OPT_IN, keyword=candidate)
-        if candidate in HELP_KEYWORDS:
-            return Reply(ReplyKind.HELP, keyword=candidate)
-    if _only_keywords(core) and all(word in OPT_IN_KEYWORDS for word in core.split()):
-        return Reply(ReplyKind.OPT_IN, keyword=core.split()[0])
-
-    return Reply(ReplyKind.OTHER, possible_opt_out=opt_out_word is not None)
+    flag = _flag(_tokens(text), core)
+    return Reply(ReplyKind.OTHER, keyword=flag, possible_opt_out=bool(flag))
 
 
-def _first_opt_out_word(text: str) -> str | None:
-    padded = f" {text} "
-    for keyword in sorted(OPT_OUT_KEYWORDS, key=len, reverse=True):
-        if f" {keyword} " in padded:
-            return keyword
-    return None
+def _keywords_only(tokens: list[str]) -> Reply:
+    """Classify a reply made of keywords alone: opt-out wins, then opt-in when
+    every word is one; a mix of opt-in and help words is taken as help."""
+    for token in tokens:
+        if token in OPT_OUT_KEYWORDS:
+            return Reply(ReplyKind.OPT_OUT, keyword=token)
+    if all(token in OPT_IN_KEYWORDS for token in tokens):
+        return Reply(ReplyKind.OPT_IN, keyword=tokens[0])
+    return Reply(ReplyKind.HELP, keyword=next(t for t in tokens if t in HELP_KEYWORDS))
 
 
-def _only_keywords(text: str) -> bool:
-    keywords = OPT_OUT_KEYWORDS | OPT_IN_KEYWORDS | HELP_KEYWORDS
-    return all(word in keywords for word in text.replace("opt out", "optout").split())
+def _flag(tokens: list[str], core: str) -> str:
+    """The opt-out word or revocation inside a longer message, or ''."""
+    for token in tokens:
+        if token in OPT_OUT_KEYWORDS:
+            return token
+    padded = f" {core} "
+    for phrase_core, phrase in _REVOCATIONS_LONGEST_FIRST:
+        if f" {phrase_core} " in padded:
+            return phrase
+    return ""

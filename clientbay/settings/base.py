@@ -139,6 +139,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+# Periodic tasks, run by `celery beat`. Each is locked against overlap.
+CELERY_BEAT_SCHEDULE = {
+    "expire-optout-reviews": {
+        "task": "optin.tasks.expire_optout_reviews",
+        "schedule": 15 * 60,
+    },
+}
 
 # --- SMS --------------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "messaging.backends.console.ConsoleBackend")
@@ -170,6 +177,12 @@ if TWILIO_AUTH_TOKEN is None:
 # may ever be sent to one phone from one BAY Number.
 OPTIN_REQUEST_COOLDOWN_HOURS = 24
 OPTIN_REQUEST_MAX = 2
+# A possible opt-out must be decided within this many business days of the
+# reply, or it counts as an opt-out (FCC: "not to exceed ten business days").
+# Business days end at this hour in this time zone (see optin/deadlines.py).
+OPTOUT_REVIEW_BUSINESS_DAYS = 10
+OPTOUT_REVIEW_DAY_ENDS_AT = 17
+OPTOUT_REVIEW_TIME_ZONE = env_str("OPTOUT_REVIEW_TIME_ZONE", "America/New_York")
 # The development phone page (`/dev/phone/`) exists only while DEBUG is on.
 DEV_PHONE_ENABLED = DEBUG
 
