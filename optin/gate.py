@@ -103,15 +103,23 @@ def decide(
             last_requested_at=consent.last_optin_request_at,
             requests_sent=consent.optin_requests_sent,
         )
-    if consent is not None and consent.optin_requests_sent >= settings.OPTIN_REQUEST_MAX:
+    requests_sent = consent.optin_requests_sent if consent else 0
+    if requests_sent >= settings.OPTIN_REQUEST_MAX:
         # Not reachable through the services (a request leaves the phone
         # pending), but the limit holds whatever the row says.
-        return _pending_decision(consent, now)
+        return SendDecision(
+            allowed=False,
+            state=state,
+            reason="This contact has had the most opt-in requests allowed; only they can "
+            "opt in now, by texting YES.",
+            requests_sent=requests_sent,
+        )
     return SendDecision(
         allowed=False,
         state=state,
         reason="This contact hasn't agreed to receive texts yet. Send an opt-in request first.",
         can_request_optin=True,
+        requests_sent=requests_sent,
     )
 
 

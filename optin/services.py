@@ -116,16 +116,21 @@ def actor_source(actor) -> str:
     return ConsentEvent.Source.AGENT_ACTION
 
 
-def _settle_reviews(consent: Consent, event: ConsentEvent, *, received_before=None) -> int:
+def _settle_reviews(
+    consent: Consent, event: ConsentEvent, *, received_before=None, except_review=None
+) -> int:
     """Close the phone's open reviews: a later consent change settled them.
 
     The event that settled them is their ledger row. With `received_before`,
     only reviews of replies received by then are closed (an opt-in settles
-    only what the contact said before it).
+    only what the contact said before it); `except_review` is the one being
+    decided.
     """
     reviews = OptOutReview.objects.filter(
         bay_number_id=consent.bay_number_id, phone=consent.phone, decided_at__isnull=True
     )
+    if except_review is not None:
+        reviews = reviews.exclude(pk=except_review.pk)
     if received_before is not None:
         reviews = reviews.filter(received_at__lte=received_before)
     settled = reviews.update(
@@ -411,7 +416,7 @@ def _decide_review_event(review: OptOutReview, *, opt_out: bool, source, actor, 
             source=source,
             **evidence,
         )
-        _settle_reviews(consent, event)
+        _settle_reviews(consent, event, except_review=review)
         return event
     event_type = (
         ConsentEvent.EventType.REVIEW_UPHELD if opt_out else ConsentEvent.EventType.REVIEW_DISMISSED

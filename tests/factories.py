@@ -70,3 +70,19 @@ class OutboundMessageFactory(DjangoModelFactory):
     to_phone = "+12025550142"
     body = "Open house Saturday 2-4pm."
     status = Message.Status.QUEUED
+
+
+class InboundMessageFactory(DjangoModelFactory):
+    """A text the contact sent to a BAY Number, stored as the webhook stores it."""
+
+    class Meta:
+        model = Message
+
+    direction = Message.Direction.INBOUND
+    bay_number = factory.SubFactory(BayNumberFactory)
+    from_phone = "+12025550142"
+    to_phone = factory.SelfAttribute("bay_number.phone_number")
+    body = "Hi"
+    status = Message.Status.RECEIVED
+    twilio_sid = factory.Sequence(lambda n: f"SM{n:032x}")
+    raw_payload = factory.LazyAttribute(lambda message: {"Body": message.body})
