@@ -69,6 +69,51 @@ def _pending_decision(consent: Consent, now: datetime.datetime) -> SendDecision:
     )
 
 
+def _do_not_text_decision(consent: Consent | None, state: ConsentState) -> SendDecision:
+    return SendDecision(
+        allowed=False,
+        state=state,
+        reason=DO_NOT_TEXT_REASON,
+        last_requested_at=consent.last_optin_request_at if consent else None,
+        requests_sent=consent.optin_requests_sent if consent else 0,
+        do_not_text=True,
+    )
+
+
+def _opted_out_decision(consent: Consent, bay_phone: str) -> SendDecision:
+    return SendDecision(
+        allowed=False,
+        state=ConsentState.OPTED_OUT,
+        reason=(
+            "This contact opted out of texts from this number. Only they can opt back "
+            f"in, by texting START or YES to {display_phone(bay_phone)}."
+        ),
+        last_requested_at=consent.last_optin_request_at,
+        requests_sent=consent.optin_requests_sent,
+    )
+
+
+def _never_asked_decision(consent: Consent | None) -> SendDecision:
+    requests_sent = consent.optin_requests_sent if consent else 0
+    if requests_sent >= settings.OPTIN_REQUEST_MAX:
+        # Not reachable through the services (a request leaves the phone
+        # pending), but the limit holds whatever the row says.
+        return SendDecision(
+            allowed=False,
+            state=ConsentState.NEVER_ASKED,
+            reason="This contact has had the most opt-in requests allowed; only they can "
+            "opt in now, by texting YES.",
+            requests_sent=requests_sent,
+        )
+    return SendDecision(
+        allowed=False,
+        state=ConsentState.NEVER_ASKED,
+        reason="This contact hasn't agreed to receive texts yet. Send an opt-in request first.",
+        can_request_optin=True,
+        requests_sent=requests_sent,
+    )
+
+
 def decide(
     consent: Consent | None,
     bay_phone: str,
@@ -77,50 +122,18 @@ def decide(
     do_not_text: bool,
 ) -> SendDecision:
     """Return the decision for a consent row (None when there is none yet)
-    and whether the phone is on the brokerage's do-not-text list."""
+    and whether the phone is on the brokerage's do-not-text list, which
+    refuses whatever the consent."""
     state = ConsentState(consent.state) if consent else ConsentState.NEVER_ASKED
     if do_not_text:
-        return SendDecision(
-            allowed=False,
-            state=state,
-            reason=DO_NOT_TEXT_REASON,
-            last_requested_at=consent.last_optin_request_at if consent else None,
-            requests_sent=consent.optin_requests_sent if consent else 0,
-            do_not_text=True,
-        )
+        return _do_not_text_decision(consent, state)
     if state == ConsentState.OPTED_IN:
         return SendDecision(allowed=True, state=state, reason="The contact opted in.")
     if state == ConsentState.PENDING:
         return _pending_decision(consent, now)
     if state == ConsentState.OPTED_OUT:
-        return SendDecision(
-            allowed=False,
-            state=state,
-            reason=(
-                "This contact opted out of texts from this number. Only they can opt back "
-                f"in, by texting START or YES to {display_phone(bay_phone)}."
-            ),
-            last_requested_at=consent.last_optin_request_at,
-            requests_sent=consent.optin_requests_sent,
-        )
-    requests_sent = consent.optin_requests_sent if consent else 0
-    if requests_sent >= settings.OPTIN_REQUEST_MAX:
-        # Not reachable through the services (a request leaves the phone
-        # pending), but the limit holds whatever the row says.
-        return SendDecision(
-            allowed=False,
-            state=state,
-            reason="This contact has had the most opt-in requests allowed; only they can "
-            "opt in now, by texting YES.",
-            requests_sent=requests_sent,
-        )
-    return SendDecision(
-        allowed=False,
-        state=state,
-        reason="This contact hasn't agreed to receive texts yet. Send an opt-in request first.",
-        can_request_optin=True,
-        requests_sent=requests_sent,
-    )
+        return _opted_out_decision(consent, bay_phone)
+    return _never_asked_decision(consent)
 
 
 def check_send(*, bay_number, phone: str) -> SendDecision:

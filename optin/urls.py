@@ -6,12 +6,8 @@ app_name = "optin"
 
 urlpatterns = [
     path("reviews/", views.ReviewListView.as_view(), name="reviews"),
-    path(
-        "reviews/<int:review_id>/decide/", views.ReviewDecideView.as_view(), name="review_decide"
-    ),
-    path(
-        "contacts/<int:contact_id>/", views.ContactConsentView.as_view(), name="contact_consent"
-    ),
+    path("reviews/<int:review_id>/decide/", views.ReviewDecideView.as_view(), name="review_decide"),
+    path("contacts/<int:contact_id>/", views.ContactConsentView.as_view(), name="contact_consent"),
     path(
         "contacts/<int:contact_id>/opt-out/",
         views.RecordOptOutView.as_view(),

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from messaging import services as messaging_services
+from messaging.models import Message
 from optin.gate import (
     DO_NOT_TEXT_REASON,
     check_send,
@@ -14,8 +16,6 @@ from optin.gate import (
     may_deliver,
 )
 from optin.models import Consent, ConsentState
-from messaging import services as messaging_services
-from messaging.models import Message
 from optin.services import do_not_text_add, do_not_text_remove
 from tests.factories import AdminFactory, BayNumberFactory, ContactFactory
 
@@ -49,7 +49,9 @@ class DecideTests:
         assert not decision.can_request_optin
 
     def test_pending_within_the_cooldown_says_when_it_was_asked(self):
-        decision = decide(consent(ConsentState.PENDING, 1, asked_hours_ago=2), BAY, NOW, do_not_text=False)
+        decision = decide(
+            consent(ConsentState.PENDING, 1, asked_hours_ago=2), BAY, NOW, do_not_text=False
+        )
 
         assert not decision.allowed
         assert not decision.can_request_optin
@@ -57,20 +59,26 @@ class DecideTests:
         assert decision.next_request_at == NOW + datetime.timedelta(hours=22)
 
     def test_pending_past_the_cooldown_may_be_asked_once_more(self):
-        decision = decide(consent(ConsentState.PENDING, 1, asked_hours_ago=25), BAY, NOW, do_not_text=False)
+        decision = decide(
+            consent(ConsentState.PENDING, 1, asked_hours_ago=25), BAY, NOW, do_not_text=False
+        )
 
         assert not decision.allowed
         assert decision.can_request_optin
 
     def test_pending_after_two_requests_is_never_asked_again(self):
-        decision = decide(consent(ConsentState.PENDING, 2, asked_hours_ago=100), BAY, NOW, do_not_text=False)
+        decision = decide(
+            consent(ConsentState.PENDING, 2, asked_hours_ago=100), BAY, NOW, do_not_text=False
+        )
 
         assert not decision.can_request_optin
         assert decision.next_request_at is None
         assert "most opt-in requests" in decision.reason
 
     def test_opted_out_is_refused_without_an_opt_in_offer(self):
-        decision = decide(consent(ConsentState.OPTED_OUT, 1, asked_hours_ago=100), BAY, NOW, do_not_text=False)
+        decision = decide(
+            consent(ConsentState.OPTED_OUT, 1, asked_hours_ago=100), BAY, NOW, do_not_text=False
+        )
 
         assert not decision.allowed
         assert not decision.can_request_optin
@@ -179,9 +187,7 @@ class DoNotTextGateTests:
 
         assert check_send(bay_number=texting, phone="+12025550142").allowed
 
-    def test_many_phones_with_list_entries_still_take_two_queries(
-        self, django_assert_num_queries
-    ):
+    def test_many_phones_with_list_entries_still_take_two_queries(self, django_assert_num_queries):
         bay_number = BayNumberFactory()
         phones = [f"+1202555{n:04d}" for n in range(101, 161)]
         for phone in phones[:30]:
@@ -250,7 +256,9 @@ class DoNotTextAtSendTimeTests:
 
         message.refresh_from_db()
         assert message.status == Message.Status.BLOCKED_NO_CONSENT
-        assert message.failure_reason == "Not sent: the phone is on the brokerage's do-not-text list."
+        assert (
+            message.failure_reason == "Not sent: the phone is on the brokerage's do-not-text list."
+        )
         assert outbox == []
 
     def test_the_send_service_refuses_a_listed_phone(self):

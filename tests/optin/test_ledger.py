@@ -92,16 +92,22 @@ class DatabaseRefusesChangeTests:
     def test_raw_sql_update_and_delete_are_refused(self, event, sql):
         params = [event.pk] if "%s" in sql else []
 
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
 
         assert unchanged(event)
 
     def test_an_update_matching_no_row_is_refused_all_the_same(self, event):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("UPDATE optin_consentevent SET raw_text = 'x' WHERE id = -1")
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("UPDATE optin_consentevent SET raw_text = 'x' WHERE id = -1")
 
     def test_inserting_still_works(self, bay_number):
         opt_in(bay_number)

@@ -14,7 +14,6 @@ from optin.models import Consent, ConsentEvent, ConsentState, DoNotTextEntry, Op
 from tests.factories import (
     AdminFactory,
     AgentFactory,
-    BayNumberFactory,
     ContactFactory,
     InboundMessageFactory,
 )
@@ -122,9 +121,7 @@ class ApplyReplyTests:
         assert events_of(bay_number)[-1].source == "twilio_opt_out_type"
         assert outbox == []
 
-    def test_opt_out_type_help_leaves_the_answer_to_twilio(
-        self, bay_number, outbox, run_on_commit
-    ):
+    def test_opt_out_type_help_leaves_the_answer_to_twilio(self, bay_number, outbox, run_on_commit):
         with run_on_commit():
             reply(bay_number, "HELP", opt_out_type="HELP")
 
@@ -437,9 +434,7 @@ class OptoutReviewDecideTests:
         services.optout_review_decide(review_id=review.pk, actor=bay_number.agent, opt_out=False)
 
         with pytest.raises(services.ReviewClosed):
-            services.optout_review_decide(
-                review_id=review.pk, actor=bay_number.agent, opt_out=True
-            )
+            services.optout_review_decide(review_id=review.pk, actor=bay_number.agent, opt_out=True)
 
         assert len(events_of(bay_number)) == 1
 

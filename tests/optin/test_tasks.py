@@ -52,9 +52,7 @@ class ExpireOptoutReviewsTests:
     def test_decided_and_settled_reviews_are_left_alone(self, bay_number):
         opt_in(bay_number)
         dismissed = flagged(bay_number, days_ago=30)
-        services.optout_review_decide(
-            review_id=dismissed.pk, actor=bay_number.agent, opt_out=False
-        )
+        services.optout_review_decide(review_id=dismissed.pk, actor=bay_number.agent, opt_out=False)
         settled = flagged(bay_number, days_ago=30)
         opt_out(bay_number)
 
@@ -83,20 +81,19 @@ class ExpireOptoutReviewsTests:
         assert entry["schedule"] == 15 * 60
 
 
+def held_twice(name: str) -> tuple[bool, bool, bool]:
+    """Take the lock, try it again while held, then once more after."""
+    with task_lock(name, timeout=5) as first, task_lock(name, timeout=5) as second:
+        pass
+    with task_lock(name, timeout=5) as again:
+        return first, second, again
+
+
 class TaskLockTests:
     def test_the_lock_is_held_once_in_process(self):
         with override_settings(REDIS_URL=None):
-            with task_lock("unit", timeout=5) as first:
-                with task_lock("unit", timeout=5) as second:
-                    assert (first, second) == (True, False)
-            with task_lock("unit", timeout=5) as again:
-                assert again
+            assert held_twice("unit") == (True, False, True)
 
     def test_the_lock_is_held_once_across_processes_in_redis(self):
-        url = redis_url()
-        with override_settings(REDIS_URL=url):
-            with task_lock("unit-redis", timeout=5) as first:
-                with task_lock("unit-redis", timeout=5) as second:
-                    assert (first, second) == (True, False)
-            with task_lock("unit-redis", timeout=5) as again:
-                assert again
+        with override_settings(REDIS_URL=redis_url()):
+            assert held_twice("unit-redis") == (True, False, True)

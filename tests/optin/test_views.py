@@ -118,9 +118,7 @@ class ScopeTests:
         assert response.status_code == 403
         assert DoNotTextEntry.objects.filter(removed_at__isnull=True).count() == 1
 
-    @pytest.mark.parametrize(
-        ("name", "method", "kwargs"), [v for v in ADMIN_VIEWS if v[2]]
-    )
+    @pytest.mark.parametrize(("name", "method", "kwargs"), [v for v in ADMIN_VIEWS if v[2]])
     def test_another_brokerages_admin_gets_404(self, world, client, name, method, kwargs):
         response = getattr(login(client, world.away_admin), method)(url_for(world, name, kwargs))
 
@@ -182,7 +180,7 @@ class CsrfTests:
         ]
 
     def test_every_form_refuses_a_post_without_the_token(self, world):
-        for page, action, data, user in self.forms(world):
+        for _page, action, data, user in self.forms(world):
             client = csrf_client(user)
             assert client.post(action, data).status_code == 403, action
 
@@ -328,9 +326,11 @@ class ContactConsentViewTests:
         )
         services.consent_apply_reply(message=reply)
 
-        text = login(client, world.agent).get(
-            reverse("optin:contact_consent", args=[contact.pk])
-        ).content.decode()
+        text = (
+            login(client, world.agent)
+            .get(reverse("optin:contact_consent", args=[contact.pk]))
+            .content.decode()
+        )
 
         assert "Opt-in request 1 of 2" in text
         assert "Yes!" in text
@@ -346,10 +346,10 @@ class ProofViewTests:
         assert "Consent: Opted in" in text
         assert "No problem, see you at 3" in text
         assert "Text received" in text
-        assert text.count("<tr class=\"proof-") == 3  # YES, the flagged reply, the row
+        assert text.count('<tr class="proof-') == 3  # YES, the flagged reply, the row
 
     def test_the_csv_has_one_line_per_row_and_text(self, world, client):
-        InboundMessageFactory(bay_number=world.bay_number, body="=HYPERLINK(\"x\")")
+        InboundMessageFactory(bay_number=world.bay_number, body='=HYPERLINK("x")')
 
         response = login(client, world.agent).get(
             reverse("optin:proof_csv", args=[world.consent.pk])
@@ -365,7 +365,7 @@ class ProofViewTests:
             "text received",
         ]
         assert rows[2][9] == "YES"
-        assert rows[4][9] == "'=HYPERLINK(\"x\")"
+        assert rows[4][9] == '\'=HYPERLINK("x")'
 
 
 @pytest.mark.django_db
@@ -414,7 +414,7 @@ def bulk_ledger(consent, count: int, first: datetime.datetime) -> list[int]:
             new_state=ConsentState.OPTED_IN,
             source=ConsentEvent.Source.INBOUND_KEYWORD,
             keyword="yes",
-            raw_text=f"Yes #{n}, \"quoted\", with a comma\nand a new line",
+            raw_text=f'Yes #{n}, "quoted", with a comma\nand a new line',
         )
         for n in range(count)
     ]
