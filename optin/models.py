@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from clientbay.models import TimeStampedModel
+from contacts.phones import display_phone
 
 
 class ConsentState(models.TextChoices):
@@ -228,3 +229,7 @@ class DoNotTextEntry(TimeStampedModel):
 
     def __str__(self):
         return f"Do-not-text entry #{self.pk}"
+
+    @property
+    def phone_display(self) -> str:
+        return display_phone(self.phone)

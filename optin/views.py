@@ -112,6 +112,9 @@ class ContactConsentView(LoginRequiredMixin, TemplateView):
                     "request_status": selectors.optin_request_status(
                         bay_number=bay_number, phone=contact.phone
                     ),
+                    "open_reviews": selectors.open_reviews(self.request.user).filter(
+                        bay_number=bay_number, phone=contact.phone
+                    ),
                 }
             )
         return super().get_context_data(contact=contact, panels=panels, **kwargs)
@@ -137,17 +140,15 @@ class RecordOptOutView(LoginRequiredMixin, TemplateView):
         form = RecordOptOutForm(request.POST, user=request.user, contact=self.contact)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        try:
-            event = services.consent_record_optout(
-                bay_number=form.cleaned_data["bay_number"],
-                phone=self.contact.phone,
-                actor=request.user,
-                channel=form.cleaned_data["channel"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            form.add_error(None, _error_text(error))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+        # The form offers only BAY Numbers the user may act on and checks
+        # what the service checks, so the service refuses nothing here.
+        event = services.consent_record_optout(
+            bay_number=form.cleaned_data["bay_number"],
+            phone=self.contact.phone,
+            actor=request.user,
+            channel=form.cleaned_data["channel"],
+            note=form.cleaned_data["note"],
+        )
         if event is None:
             messages.info(request, f"{self.contact.full_name} had already opted out.")
         else:

@@ -159,6 +159,18 @@ class ApplyReplyTests:
 
         assert agent.brokerage.phone in outbox[0].body
 
+    def test_help_to_a_number_without_an_agent_names_the_brokerage(
+        self, bay_number, outbox, run_on_commit
+    ):
+        bay_number.agent = None
+        bay_number.save()
+
+        with run_on_commit():
+            reply(bay_number, "HELP")
+
+        assert outbox[0].body.startswith(f"{bay_number.brokerage.name}:")
+        assert Message.objects.get(kind="help_reply").contact is None
+
     def test_help_to_an_opted_out_phone_still_goes(self, bay_number, outbox, run_on_commit):
         opt_out(bay_number)
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
@@ -97,3 +98,11 @@ class TaskLockTests:
     def test_the_lock_is_held_once_across_processes_in_redis(self):
         with override_settings(REDIS_URL=redis_url()):
             assert held_twice("unit-redis") == (True, False, True)
+
+    def test_a_lock_that_expired_under_its_task_is_reported(self, caplog):
+        url = redis_url()
+        with override_settings(REDIS_URL=url), task_lock("unit-expired", timeout=5) as held:
+            redis.Redis.from_url(url).delete("clientbay:lock:unit-expired")
+
+        assert held
+        assert "Lock unit-expired expired before its task finished" in caplog.text

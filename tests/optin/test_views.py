@@ -134,7 +134,7 @@ class ScopeTests:
         page = login(client, world.away_admin).get(reverse("optin:do_not_text"))
 
         assert page.status_code == 200
-        assert b"+12025550150" not in page.content
+        assert b"555-0150" not in page.content
 
 
 def csrf_client(user) -> Client:
@@ -315,6 +315,7 @@ class ContactConsentViewTests:
         assert "No opt-in request sent yet." in text
         assert reverse("optin:proof", args=[world.consent.pk]) in text
         assert reverse("optin:record_optout", args=[world.contact.pk]) in text
+        assert "Possible opt-out: “No problem, see you at 3”" in text
 
     def test_the_page_shows_the_last_request_and_the_reply(self, world, client):
         contact = ContactFactory(agent=world.agent, phone="+12025550143")
@@ -380,7 +381,7 @@ class DoNotTextViewTests:
         client.post(reverse("optin:do_not_text_remove", args=[entry.pk]))
 
         assert added.url == reverse("optin:do_not_text")
-        assert "+12025550161" in page and "Lawyer" in page
+        assert "(202) 555-0161" in page and "Lawyer" in page
         entry.refresh_from_db()
         assert (entry.note, entry.removed_by) == ("Lawyer", world.admin)
 
@@ -391,6 +392,15 @@ class DoNotTextViewTests:
         assert response.status_code == 400
         assert error in response.content.decode()
         assert DoNotTextEntry.objects.count() == 1
+
+    def test_a_note_too_long_is_a_400(self, world, client):
+        url = reverse("optin:do_not_text_edit", args=[world.entry.pk])
+
+        response = login(client, world.admin).post(url, {"note": "x" * 301})
+
+        assert response.status_code == 400
+        world.entry.refresh_from_db()
+        assert world.entry.note == ""
 
     def test_a_removed_entry_can_no_longer_be_edited(self, world, client):
         login(client, world.admin)
@@ -456,6 +466,24 @@ class LedgerExportTests:
         rows = self.rows(self.export(login(client, world.admin), "2026-02-02", "2026-02-02"))
 
         assert [int(row["event_id"]) for row in rows] == ids[60:]
+
+    def test_a_persons_action_names_them_and_keeps_the_note(self, world, client):
+        services.consent_record_optout(
+            bay_number=world.bay_number,
+            phone=PHONE,
+            actor=world.agent,
+            channel="call",
+            note="=Called, asked to stop",
+        )
+        today = timezone.now().date().isoformat()
+
+        rows = self.rows(self.export(login(client, world.admin), today, today))
+
+        row = rows[-1]
+        assert (row["event_type"], row["source"]) == ("opted_out", "agent_action")
+        assert (row["acting_user_id"], row["acting_user"]) == (str(world.agent.pk), "Dana Reyes")
+        assert row["note"] == "'=Called, asked to stop"
+        assert '"channel": "call"' in row["extra_data"]
 
     def test_another_brokerages_rows_are_not_exported(self, world, client):
         bulk_ledger(world.consent, 5, datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
