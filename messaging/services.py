@@ -1,6 +1,7 @@
 """Sending texts, receiving them, and following their delivery."""
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -248,6 +249,11 @@ def _media(params) -> list[dict]:
     ]
 
 
+# Twilio SIDs are two letters and 32 hex digits; the field cases use shorter
+# test SIDs such as SM_IN_01, which the same pattern allows.
+_SID = re.compile(r"^[A-Za-z0-9_]{2,34}$")
+
+
 def inbound_receive(*, params) -> tuple[Message, bool]:
     """Store an inbound webhook's text before anything else happens to it.
 
@@ -255,12 +261,11 @@ def inbound_receive(*, params) -> tuple[Message, bool]:
     delivery created the row; a repeat returns the stored row and False.
     """
     sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
-    if not sid:
-        raise ValidationError("MessageSid is missing.")
+    if not _SID.match(sid):
+        raise ValidationError("MessageSid is missing or malformed.")
 
-    bay_number = (
-        BayNumber.objects.select_related("agent").filter(phone_number=params.get("To", "")).first()
-    )
+    to_phone = e164_or_none(params.get("To")) or params.get("To", "")[:32]
+    bay_number = BayNumber.objects.select_related("agent").filter(phone_number=to_phone).first()
     sender = params.get("From", "")
     phone = e164_or_none(sender)
     contact = None
@@ -276,8 +281,8 @@ def inbound_receive(*, params) -> tuple[Message, bool]:
             "direction": Message.Direction.INBOUND,
             "bay_number": bay_number,
             "contact": contact,
-            "from_phone": phone or sender,
-            "to_phone": params.get("To", ""),
+            "from_phone": phone or sender[:32],
+            "to_phone": to_phone,
             "body": params.get("Body") or "",
             "media": _media(params),
             "status": Message.Status.RECEIVED,
@@ -340,6 +345,7 @@ def status_callback_apply(*, params) -> Message | None:
         logger.info("Message %s (%s) is now %s", message.pk, sid, new_status)
 
         code = (params.get("ErrorCode") or "").strip()
+        code = code if code.isdigit() and len(code) <= 10 else ""
         if new_status in (Message.Status.FAILED, Message.Status.UNDELIVERED):
             _fail(message, code=code, info=delivery_error(code), status=new_status)
     return message

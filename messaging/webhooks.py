@@ -7,7 +7,7 @@ no change, any request whose X-Twilio-Signature does not verify.
 import logging
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -21,6 +21,16 @@ logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
+def _form(request) -> QueryDict:
+    """The signed form with NUL characters removed: PostgreSQL cannot store
+    them, and a text that cannot be stored would be lost. The signature has
+    already been checked over the form as received."""
+    form = QueryDict(mutable=True)
+    for key, values in request.POST.lists():
+        form.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+    return form
+
+
 def twiml(body: str = EMPTY_TWIML, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
 
@@ -32,7 +42,7 @@ def twilio_inbound(request):
     """Store the inbound text first, then act on it. A failure while acting
     still answers empty TwiML: the text is stored and is retried later."""
     try:
-        message, _created = services.inbound_receive(params=request.POST)
+        message, _created = services.inbound_receive(params=_form(request))
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
 
@@ -48,5 +58,5 @@ def twilio_inbound(request):
 @twilio_signature_required
 def twilio_status(request):
     """Apply a delivery status callback; answer an empty 204."""
-    services.status_callback_apply(params=request.POST)
+    services.status_callback_apply(params=_form(request))
     return HttpResponse(status=204)

@@ -383,3 +383,51 @@ class ConcurrentReplayTests:
         assert Message.objects.filter(twilio_sid="SM_IN_07").count() == 1
         assert ConsentEvent.objects.count() == 1
         assert len(outbox) <= 1
+
+
+@pytest.mark.django_db
+class OddInputTests:
+    """Signed input that is odd but must never lose a text or answer 500."""
+
+    def test_nul_characters_are_removed_and_the_stop_still_counts(
+        self, twilio, bay_number, contact
+    ):
+        response = twilio.inbound(Body="STOP\x00", FromCity="\x00")
+
+        assert_empty_twiml(response)
+        assert Message.objects.get(twilio_sid="SM_IN_01").body == "STOP"
+        assert Consent.objects.get().state == ConsentState.OPTED_OUT
+
+    @pytest.mark.parametrize("sid", ["", "SM" + "0" * 40, "SM<script>"])
+    def test_missing_or_malformed_message_sid_is_a_bad_request(self, twilio, bay_number, sid):
+        response = twilio.inbound(MessageSid=sid)
+
+        assert response.status_code == 400
+        assert not Message.objects.exists()
+
+    def test_bay_number_written_without_country_code_is_matched(self, twilio, bay_number, contact):
+        twilio.inbound(To="2025550100", Body="STOP")
+
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        assert message.bay_number == bay_number
+        assert Consent.objects.get().state == ConsentState.OPTED_OUT
+
+    def test_overlong_sender_id_is_stored_shortened(self, twilio, bay_number):
+        response = twilio.inbound(From="x" * 80)
+
+        assert_empty_twiml(response)
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        assert message.from_phone == "x" * 32
+        assert message.raw_payload["From"] == "x" * 80
+
+    def test_malformed_error_code_fails_the_text_without_a_code(self, twilio, bay_number):
+        message = OutboundMessageFactory(
+            bay_number=bay_number, twilio_sid="SM_OUT_01", status=Message.Status.SENDING
+        )
+
+        response = twilio.status(MessageStatus="failed", ErrorCode="3" * 40)
+
+        assert response.status_code == 204
+        message.refresh_from_db()
+        assert message.status == Message.Status.FAILED
+        assert message.error_code == ""
