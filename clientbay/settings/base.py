@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 
 from clientbay.settings.env import (
+    env_base_url,
     env_bool,
     env_int,
     env_list,
@@ -148,7 +149,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- SMS --------------------------------------------------------------------
-SMS_BACKEND = env_str("SMS_BACKEND", "messaging.backends.console.ConsoleBackend")
+# Development prints texts; production sends them through Twilio unless told
+# otherwise, so a forgotten variable can never silently swallow real texts.
+SMS_BACKEND = env_str("SMS_BACKEND", "console" if DEBUG else "twilio")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
 # Keyword arguments for the SMS_BACKEND class, as `get_connection()` builds
 # it: e.g. {"file_path": ...} for the file backend, or {"http_client": ...}
@@ -158,11 +161,18 @@ SMS_BACKEND_OPTIONS: dict = {}
 # The public base URL Twilio calls (scheme, host and port, no path). Webhook
 # signatures are checked over this URL plus the path and query as received,
 # so they hold behind a TLS-terminating proxy.
-PUBLIC_BASE_URL = env_str(
-    "PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else None
-) or env_required("PUBLIC_BASE_URL", "webhook signatures are checked over the public URL")
+PUBLIC_BASE_URL = env_base_url(
+    "PUBLIC_BASE_URL",
+    default="http://127.0.0.1:8000" if DEBUG else None,
+    require_https=not DEBUG,
+    why="webhook signatures are checked over the public URL Twilio calls",
+)
 
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+if SMS_BACKEND in ("twilio", "messaging.backends.twilio.TwilioBackend"):
+    TWILIO_ACCOUNT_SID = env_required(
+        "TWILIO_ACCOUNT_SID", "SMS_BACKEND is Twilio, which needs the account SID"
+    )
 # The auth token checks every webhook's signature, so it is required even when
 # SMS goes to the console. Development runs (DEBUG) get a fixed, public token
 # that `simulate_sms` and the development phone page sign with; the check

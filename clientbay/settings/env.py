@@ -1,6 +1,7 @@
 """One reader for every setting that comes from the environment."""
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,3 +53,19 @@ def env_required(name: str, why: str) -> str:
     if value is None:
         raise ImproperlyConfigured(f"{name} is not set: {why}")
     return value
+
+
+def env_base_url(name: str, *, default: str | None, require_https: bool, why: str) -> str:
+    """Return a base URL (scheme, host, optional port; no path, query or
+    fragment) with any trailing slash removed, or stop start-up saying why."""
+    value = env_str(name, default)
+    if value is None:
+        value = env_required(name, why)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must look like https://app.example.com, not {value!r}")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"{name} must have no path, query or fragment: {value!r}")
+    if require_https and parts.scheme != "https":
+        raise ImproperlyConfigured(f"{name} must use https outside development: {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"

@@ -6,6 +6,8 @@ import secrets
 import subprocess
 import sys
 
+import pytest
+
 from tests.services import ROOT
 
 PRODUCTION_ENV = {
@@ -14,6 +16,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "app.example.com",
     "PUBLIC_BASE_URL": "https://app.example.com",
     "TWILIO_AUTH_TOKEN": "production-auth-token",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
 }
 
 
@@ -58,3 +61,37 @@ class DeployCheckTests:
 
         assert result.returncode != 0
         assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+    def test_production_defaults_to_twilio_and_needs_its_account_sid(self):
+        env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+        del env["TWILIO_ACCOUNT_SID"]
+
+        result = manage("check", **env)
+
+        assert result.returncode != 0
+        assert "TWILIO_ACCOUNT_SID is not set" in result.stderr
+
+    def test_production_may_choose_another_backend_explicitly(self):
+        env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+        del env["TWILIO_ACCOUNT_SID"]
+
+        result = manage("check", SMS_BACKEND="filebased", **env)
+
+        assert result.returncode == 0, result.stderr
+
+    @pytest.mark.parametrize(
+        ("url", "complaint"),
+        [
+            ("app.example.com", "must look like"),
+            ("http://app.example.com", "must use https"),
+            ("https://app.example.com/webhooks", "no path"),
+            ("https://app.example.com/?x=1", "no path"),
+        ],
+    )
+    def test_public_base_url_must_be_an_https_origin(self, url, complaint):
+        env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+
+        result = manage("check", **{**env, "PUBLIC_BASE_URL": url})
+
+        assert result.returncode != 0
+        assert complaint in result.stderr
