@@ -57,12 +57,14 @@ class TwilioBackend(BaseSmsBackend):
 
     def _send(self, message):
         params = {"to": message.to, "body": message.body}
-        # A Messaging Service picks the sender from its pool and applies
-        # Advanced Opt-Out; otherwise the BAY Number itself is the sender.
+        # Consent was checked for this BAY Number, so it is always the sender:
+        # with From given, a Messaging Service applies its settings (Advanced
+        # Opt-Out, status callbacks) but does not pick another number from
+        # its pool. Without a From, the service alone is named.
+        if message.from_:
+            params["from_"] = message.from_
         if message.messaging_service_sid:
             params["messaging_service_sid"] = message.messaging_service_sid
-        else:
-            params["from_"] = message.from_
         if message.status_callback:
             params["status_callback"] = message.status_callback
         try:

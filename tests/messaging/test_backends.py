@@ -223,12 +223,12 @@ class TwilioBackendTests(BackendContract):
         }
         assert sent.status_code == 201
 
-    def test_messaging_service_replaces_the_sender(self):
+    def test_messaging_service_keeps_the_bay_number_as_sender(self):
         self.make_backend().send_messages([sms(53, messaging_service_sid=MESSAGING_SERVICE_SID)])
 
         sent = self.http.last
         assert sent.value("MessagingServiceSid") == MESSAGING_SERVICE_SID
-        assert sent.value("From") is None
+        assert sent.value("From") == BAY_NUMBER
         assert sent.value("To") == "+12025550153"
 
     def test_records_the_sid_and_status_twilio_answers(self):
