@@ -33,6 +33,14 @@ class BayNumberChoiceForm(forms.Form):
 
 
 class DevReplyForm(forms.Form):
-    from_phone = forms.CharField(label="Contact's phone")
-    to_phone = forms.CharField(label="BAY Number")
+    """Reply as one of the agent's own contacts to one of their own BAY
+    Numbers; nobody can play another agent's contacts."""
+
+    contact = forms.ModelChoiceField(queryset=None, label="Reply as")
+    bay_number = forms.ModelChoiceField(queryset=None, label="To BAY Number", empty_label=None)
     body = forms.CharField(label="Reply", required=False, widget=forms.TextInput)
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = agent.contacts.all()
+        self.fields["bay_number"].queryset = agent_bay_numbers(agent)

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from contacts.phones import InvalidPhoneNumber, normalize_phone
 from messaging import selectors, simulator
 from messaging.forms import BayNumberChoiceForm, DevReplyForm, SendMessageForm
 from messaging.models import Message
@@ -128,38 +127,31 @@ class DevPhoneView(LoginRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        phone = self.request.GET.get("phone", "")
-        bay_numbers = selectors.agent_bay_numbers(self.request.user)
+        agent = self.request.user
+        contact = agent.contacts.filter(pk=self.request.GET.get("contact") or None).first()
         received = Message.objects.none()
-        if phone:
+        if contact is not None:
             received = Message.objects.filter(
-                bay_number__in=bay_numbers, to_phone=phone, direction=Message.Direction.OUTBOUND
+                bay_number__in=selectors.agent_bay_numbers(agent),
+                to_phone=contact.phone,
+                direction=Message.Direction.OUTBOUND,
             ).order_by("-created_at")[:50]
-        contacts = self.request.user.contacts.all()
-        form = kwargs.pop("form", None) or DevReplyForm(
-            initial={
-                "from_phone": phone,
-                "to_phone": bay_numbers[0].phone_number if bay_numbers else "",
-            }
-        )
+        form = kwargs.pop("form", None) or DevReplyForm(agent=agent, initial={"contact": contact})
         return super().get_context_data(
-            phone=phone, received=received, contacts=contacts, form=form, **kwargs
+            contact=contact, received=received, contacts=agent.contacts.all(), form=form, **kwargs
         )
 
     def post(self, request):
-        form = DevReplyForm(request.POST)
+        form = DevReplyForm(request.POST, agent=request.user)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        try:
-            from_phone = normalize_phone(form.cleaned_data["from_phone"])
-            to_phone = normalize_phone(form.cleaned_data["to_phone"])
-        except InvalidPhoneNumber as error:
-            form.add_error(None, str(error))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
 
+        contact = form.cleaned_data["contact"]
         params = simulator.inbound_params(
-            from_phone=from_phone, to_phone=to_phone, body=form.cleaned_data["body"]
+            from_phone=contact.phone,
+            to_phone=form.cleaned_data["bay_number"].phone_number,
+            body=form.cleaned_data["body"],
         )
         status = simulator.post_in_process(params=params, host=request.get_host())
-        messages.info(request, f"Replied as {from_phone}: the webhook answered HTTP {status}.")
-        return redirect(f"{reverse('messaging:dev_phone')}?phone={from_phone}")
+        messages.info(request, f"Replied as {contact.full_name}: the webhook answered {status}.")
+        return redirect(f"{reverse('messaging:dev_phone')}?contact={contact.pk}")

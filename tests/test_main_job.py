@@ -110,13 +110,31 @@ class DemoTests:
 
         response = browser.post(
             reverse("messaging:dev_phone"),
-            {"from_phone": contact.phone, "to_phone": bay_number.phone_number, "body": "START"},
+            {"contact": contact.pk, "bay_number": bay_number.pk, "body": "START"},
         )
 
         assert response.status_code == 302
         assert Consent.objects.get().state == ConsentState.OPTED_IN
         inbound = Message.objects.get(direction="inbound")
         assert inbound.raw_payload["SmsStatus"] == "received"
+
+    def test_dev_phone_cannot_play_another_agents_contact_or_number(
+        self, agent, bay_number, contact
+    ):
+        from tests.factories import AgentFactory, BayNumberFactory
+
+        rival = AgentFactory()
+        rival_number = BayNumberFactory(agent=rival)
+        browser = Client()
+        browser.force_login(rival)
+
+        for form in (
+            {"contact": contact.pk, "bay_number": rival_number.pk, "body": "YES"},
+            {"contact": contact.pk, "bay_number": bay_number.pk, "body": "YES"},
+        ):
+            assert browser.post(reverse("messaging:dev_phone"), form).status_code == 400
+        assert not Consent.objects.exists()
+        assert not Message.objects.exists()
 
     def test_dev_phone_is_off_outside_development(self, agent, settings):
         settings.DEV_PHONE_ENABLED = False
