@@ -8,7 +8,15 @@ from contacts.phones import InvalidPhoneNumber, normalize_phone
 class ContactAdminForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = "__all__"
+        fields = [
+            "agent",
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+            "kind",
+            "invalid_phone_reason",
+        ]
 
     def clean_phone(self):
         """Store E.164 whatever was typed: consent is keyed on that form, so a
