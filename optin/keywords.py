@@ -90,6 +90,13 @@ REVOCATION_PHRASES = frozenset(
         "opt me out",
         "cancel me",
         "cancel my subscription",
+        "cancel subscription",
+        "unsubscribe from this",
+        "unsubscribe from these",
+        "unsubscribe from your list",
+        "stop me",
+        "no texts",
+        "no texting",
         "remove me",
         "remove me from your list",
         "remove me from this list",
@@ -134,6 +141,12 @@ REVOCATION_PHRASES = frozenset(
         "i dont want texts",
         "no more",
     }
+)
+# Keywords that revoke even as one sentence of several ("Who is this? Stop").
+# NO, END and CANCEL are left out: as a sentence of their own they answer
+# other questions too ("No. See you at 3").
+SENTENCE_OPT_OUT_KEYWORDS = frozenset(
+    {"stop", "stopall", "stop all", "unsubscribe", "quit", "revoke", "optout", "opt out"}
 )
 # Words that may surround a keyword without changing what it means.
 FILLER_WORDS = frozenset(
@@ -193,6 +206,7 @@ _QUOTES = str.maketrans(
 )
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
 # "Nooo", "STOPPPP", "yesss": a letter said three or more times counts once.
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 # Keywords of two words, joined into one token before matching so that the
@@ -283,8 +297,24 @@ def classify(body: str | None) -> Reply:
     if core in HELP_PHRASES:
         return Reply(ReplyKind.HELP, keyword=core)
 
+    revoking = _revoking_sentence(body)
+    if revoking:
+        return Reply(ReplyKind.OPT_OUT, keyword=revoking)
+
     flag = _flag(_tokens(text), core)
     return Reply(ReplyKind.OTHER, keyword=flag, possible_opt_out=bool(flag))
+
+
+def _revoking_sentence(body: str) -> str:
+    """The revocation that stands as a whole sentence of a longer reply
+    ("Wrong number. Stop"), or ''."""
+    for sentence in _SENTENCE_END.split(body):
+        core = _core(normalize(sentence))
+        if core in SENTENCE_OPT_OUT_KEYWORDS:
+            return core
+        if core in _REVOCATION_CORES:
+            return _REVOCATION_CORES[core]
+    return ""
 
 
 def _keywords_only(tokens: list[str]) -> Reply:

@@ -208,7 +208,14 @@ REPLIES = [
     ("The seller wants to quit the listing", FLAG, "quit"),
     ("stop by at 3?", FLAG, "stop"),
     ("stop and go", FLAG, "stop"),
-    ("Stop texting me. Who is this?", FLAG, "stop"),
+    # A revocation that stands as a sentence of its own revokes, whatever
+    # else the reply says.
+    ("Stop texting me. Who is this?", OUT, "stop texting me"),
+    ("Wrong number. Stop", OUT, "wrong number"),
+    ("Who is this? Stop", OUT, "stop"),
+    ("Thanks for the info!\nUnsubscribe", OUT, "unsubscribe"),
+    ("No. See you at 3", FLAG, "no"),
+    ("Great, thanks! Stop by anytime", FLAG, "stop"),
     ("Please stop texting me after 9pm", FLAG, "stop"),
     ("Unsubscribe me from the newsletter but keep texting", FLAG, "unsubscribe"),
     ("I'm not interested in that one, show me others", FLAG, "im not interested"),
@@ -216,7 +223,8 @@ REPLIES = [
     ("Please do not text me before 8am", FLAG, "do not text me"),
     ("\U0001f6d1", FLAG, "\U0001f6d1"),
     ("\u26d4\ufe0f", FLAG, "\u26d4"),
-    (LONG + " STOP", FLAG, "stop"),
+    (LONG + " STOP", OUT, "stop"),
+    (LONG + " Please don't stop", FLAG, "stop"),
     ("STOP " + "x" * 2000, FLAG, "stop"),
     # Everything else: a normal message.
     ("", OTHER, ""),
