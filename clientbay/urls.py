@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("consent/", include("optin.urls")),
     path("", include("messaging.urls")),
+    path("", include("registration.urls")),
 ]

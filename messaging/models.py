@@ -62,6 +62,7 @@ class Message(TimeStampedModel):
         FAILED = "failed", "Failed"
         BLOCKED_OPTED_OUT = "blocked_opted_out", "Not sent: the contact opted out"
         BLOCKED_NO_CONSENT = "blocked_no_consent", "Not sent: no consent"
+        BLOCKED_UNREGISTERED = "blocked_unregistered", "Not sent: campaign not approved"
         RECEIVED = "received", "Received"
 
     direction = models.CharField(max_length=8, choices=Direction.choices)

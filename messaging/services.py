@@ -14,8 +14,15 @@ from messaging.errors import TWILIO_ERRORS, Consequence, ErrorInfo, classify_err
 from messaging.models import BayNumber, Message
 from messaging.outbox import outbox_add, status_callback_url
 from optin import services as consent_services
-from optin.gate import SendDecision, check_send, delivery_refusal, do_not_text_phones
+from optin.gate import (
+    SendDecision,
+    check_send,
+    delivery_refusal,
+    do_not_text_phones,
+    registration_hold,
+)
 from optin.models import Consent, ConsentState
+from registration.services import alert_campaign_problem
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +129,14 @@ def _claim(message_id: int) -> Message | None:
             logger.info("Message %s is not queued; nothing to send", message_id)
             return None
 
+        hold = registration_hold(message.bay_number)
+        if hold:
+            message.status = Message.Status.BLOCKED_UNREGISTERED
+            message.failure_reason = hold
+            message.save(update_fields=["status", "failure_reason", "updated_at"])
+            logger.info("Message %s blocked at send time: campaign not approved", message.pk)
+            return None
+
         consent = (
             Consent.objects.select_for_update()
             .filter(bay_number_id=message.bay_number_id, phone=message.to_phone)
@@ -213,12 +228,7 @@ def _apply_consequence(message: Message, code, info: ErrorInfo) -> None:
     elif info.consequence == Consequence.INVALID_PHONE and message.contact_id:
         Contact.objects.filter(pk=message.contact_id).update(invalid_phone_reason=info.reason)
     elif info.consequence == Consequence.CAMPAIGN_PROBLEM:
-        logger.error(
-            "BAY Number %s cannot send: error %s (%s); alerting admins",
-            message.bay_number_id,
-            code,
-            info.reason,
-        )
+        alert_campaign_problem(bay_number_id=message.bay_number_id, code=code, reason=info.reason)
 
 
 def sms_mark_failed(message_id: int, reason: str) -> None:

@@ -5,8 +5,9 @@ Every path that sends (the send view, bulk send, templates, retries) asks
 `delivery_refusal` again under the consent row's lock right before it calls
 the SMS backend, so a STOP that lands after a text was queued still wins.
 
-Two things refuse a text: the consent of the phone for that BAY Number, and
-the brokerage's do-not-text list, which no consent overrides.
+Three things refuse a text: the consent of the phone for that BAY Number,
+the brokerage's do-not-text list, which no consent overrides, and the
+brokerage's A2P 10DLC registration, without which carriers carry nothing.
 """
 
 import dataclasses
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from contacts.phones import display_phone
 from optin.models import Consent, ConsentState, DoNotTextEntry
+from registration.selectors import campaign_status
 
 DO_NOT_TEXT_REASON = (
     "This phone is on your brokerage's do-not-text list, so nobody in the brokerage may "
@@ -137,13 +139,14 @@ def decide(
 
 
 def check_send(*, bay_number, phone: str) -> SendDecision:
-    """Decide whether `bay_number` may text `phone`; two queries."""
+    """Decide whether `bay_number` may text `phone`; three queries."""
     return check_send_many(bay_number=bay_number, phones=[phone])[phone]
 
 
 def check_send_many(*, bay_number, phones) -> dict[str, SendDecision]:
-    """Decide for many phones at once, in two queries whatever their number:
-    their consents, and which of them are on the brokerage's do-not-text list."""
+    """Decide for many phones at once, in three queries whatever their number:
+    their consents, which of them are on the brokerage's do-not-text list, and
+    the brokerage's registration."""
     phones = list(dict.fromkeys(phones))
     consents = {
         consent.phone: consent
@@ -151,12 +154,49 @@ def check_send_many(*, bay_number, phones) -> dict[str, SendDecision]:
     }
     blocked = do_not_text_phones(brokerage_id=bay_number.brokerage_id, phones=phones)
     now = timezone.now()
-    return {
+    decisions = {
         phone: decide(
             consents.get(phone), bay_number.phone_number, now, do_not_text=phone in blocked
         )
         for phone in phones
     }
+    hold = registration_hold(bay_number)
+    if hold:
+        decisions = {
+            phone: dataclasses.replace(
+                decision, allowed=False, reason=hold, can_request_optin=False
+            )
+            for phone, decision in decisions.items()
+        }
+    return decisions
+
+
+_HOLD_STATUS = {
+    "draft": "not submitted yet",
+    "submitted": "submitted to Twilio",
+    "in_review": "in review",
+    "failed": "refused and needs corrections",
+}
+
+
+def registration_hold(bay_number) -> str | None:
+    """Why nothing may go out from `bay_number` yet, or None; one query.
+
+    US carriers block texts from a business number whose A2P 10DLC campaign
+    is not registered (Twilio error 30034), so until the brokerage's campaign
+    is approved its BAY Numbers send nothing, unless the sandbox setting
+    REGISTRATION_REQUIRED_TO_SEND is off.
+    """
+    if not settings.REGISTRATION_REQUIRED_TO_SEND:
+        return None
+    status = campaign_status(bay_number.brokerage_id)
+    if status == "approved":
+        return None
+    return (
+        "Texts from this BAY Number are on hold: your brokerage's A2P 10DLC campaign is "
+        f"{_HOLD_STATUS.get(status, status)}. US carriers block texts from business "
+        "numbers until it is approved; your brokerage admin follows it under Registration."
+    )
 
 
 def do_not_text_phones(*, brokerage_id: int, phones) -> set[str]:

@@ -19,7 +19,7 @@ from messaging.models import Message
 from messaging.outbox import outbox_add
 from optin import texts
 from optin.deadlines import review_deadline
-from optin.gate import decide, do_not_text_phones
+from optin.gate import decide, do_not_text_phones, registration_hold
 from optin.keywords import ReplyKind, classify
 from optin.models import Consent, ConsentEvent, ConsentState, DoNotTextEntry, OptOutReview
 from optin.selectors import can_manage
@@ -149,14 +149,18 @@ def consent_request_optin(*, bay_number, contact, actor) -> Message:
     """Send the opt-in request to a contact, if the rules allow one now.
 
     Allowed when never asked, or pending past the cool-down and under the
-    limit; never after an opt-out, never to a do-not-text phone. Raises
-    ConsentRefused otherwise.
+    limit; never after an opt-out, never to a do-not-text phone, never while
+    the brokerage's registration holds its numbers. Raises ConsentRefused
+    otherwise.
     """
     consent = _lock_consent(bay_number=bay_number, phone=contact.phone)
     blocked = do_not_text_phones(brokerage_id=bay_number.brokerage_id, phones=[contact.phone])
     decision = decide(consent, bay_number.phone_number, timezone.now(), do_not_text=bool(blocked))
     if not decision.can_request_optin:
         raise ConsentRefused(decision.reason)
+    hold = registration_hold(bay_number)
+    if hold:
+        raise ConsentRefused(hold)
 
     consent.optin_requests_sent += 1
     consent.last_optin_request_at = timezone.now()

@@ -5,8 +5,10 @@ SMS printed to the console. The README lists every variable.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from clientbay.settings.env import (
     env_base_url,
@@ -18,6 +20,7 @@ from clientbay.settings.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
     "contacts",
     "optin",
     "messaging",
+    "registration",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +150,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "optin.tasks.expire_optout_reviews",
         "schedule": 15 * 60,
     },
+    "poll-registrations": {
+        "task": "registration.tasks.poll_registrations",
+        "schedule": 15 * 60,  # Twilio reviews take hours to days; 15 minutes is plenty.
+    },
 }
 
 # --- SMS --------------------------------------------------------------------
@@ -182,6 +190,21 @@ if TWILIO_AUTH_TOKEN is None:
     TWILIO_AUTH_TOKEN = env_required(
         "TWILIO_AUTH_TOKEN", "it verifies the X-Twilio-Signature of every webhook"
     )
+
+# --- Business registration (A2P 10DLC) ---------------------------------------
+# US carriers block texts from a 10-digit business number until its brand and
+# campaign are registered, so BAY Numbers do not send until the brokerage's
+# campaign is approved. Development (DEBUG) is a sandbox and sends anyway,
+# unless the variable turns the rule on.
+REGISTRATION_REQUIRED_TO_SEND = env_bool("REGISTRATION_REQUIRED_TO_SEND", default=not DEBUG)
+# The ISV's own approved primary customer profile in Twilio's Trust Hub (BU...);
+# each brokerage's secondary profile is linked to it on submission.
+TWILIO_PRIMARY_CUSTOMER_PROFILE_SID = env_str("TWILIO_PRIMARY_CUSTOMER_PROFILE_SID")
+# Development and tests only: send every Twilio REST request to this local mock
+# of Twilio's API (Prism) instead of Twilio. Only a loopback URL is accepted.
+TWILIO_API_MOCK_URL = env_str("TWILIO_API_MOCK_URL")
+if TWILIO_API_MOCK_URL and urlsplit(TWILIO_API_MOCK_URL).hostname not in LOOPBACK_HOSTS:
+    raise ImproperlyConfigured("TWILIO_API_MOCK_URL must point at 127.0.0.1, ::1 or localhost")
 
 # Hours before a pending opt-in request may be sent again, and the most that
 # may ever be sent to one phone from one BAY Number.
