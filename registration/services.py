@@ -4,6 +4,7 @@ runs in one transaction; submission itself runs later, in a Celery task."""
 import functools
 import logging
 
+from celery.exceptions import Retry
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -97,12 +98,17 @@ def registration_submit(*, admin) -> None:
 
 
 def enqueue_submission(brokerage_id: int) -> None:
-    """Hand the submission to Celery. If the broker is down the registration
-    stays "submitted" and the periodic poll retries it."""
+    """Hand the submission to Celery. If the broker is down, or Twilio fails
+    in a way worth retrying, the registration stays "submitted" and the
+    periodic poll takes it further."""
     from registration.tasks import submit_registration
 
     try:
         submit_registration.delay(brokerage_id)
+    except Retry:
+        # Run in-process (no broker), a transient Twilio error ends the eager
+        # task with Retry; the registration stays submitted for the poll.
+        logger.warning("Submission of brokerage %s will be retried by the poll", brokerage_id)
     except Exception:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise

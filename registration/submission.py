@@ -157,8 +157,9 @@ def _address(brand: Brand) -> dict:
     }
 
 
-def _assign(api: TwilioApi, brand: Brand, kind: str, bundle_sid: str, object_sid: str) -> None:
-    detail = f"{object_sid} -> {bundle_sid}"
+def _assign(api, brand: Brand, role: str, kind: str, bundle_sid: str, object_sid: str) -> None:
+    """Attach `object_sid` to the bundle once; `role` names what it is."""
+    detail = f"{role}: {object_sid} -> {bundle_sid}"
     done = RegistrationStep.objects.filter(
         brokerage_id=brand.brokerage_id, step=Step.ASSIGNMENT, detail=detail
     ).exists()
@@ -178,7 +179,7 @@ def _end_user(api, brand, *, field, type_, attributes, step, kind, bundle_sid) -
         )
         _save(brand, **{field: sid})
         _log(brand, step, sid, "created")
-    _assign(api, brand, kind, bundle_sid, sid)
+    _assign(api, brand, field.removesuffix("_sid"), kind, bundle_sid, sid)
 
 
 def _address_document(api: TwilioApi, brand: Brand, profile_sid: str) -> None:
@@ -194,7 +195,7 @@ def _address_document(api: TwilioApi, brand: Brand, profile_sid: str) -> None:
         )
         _save(brand, address_document_sid=sid)
         _log(brand, Step.ADDRESS_DOCUMENT, sid)
-    _assign(api, brand, "profile", profile_sid, brand.address_document_sid)
+    _assign(api, brand, "address_document", "profile", profile_sid, brand.address_document_sid)
 
 
 def _evaluate_and_submit(api, brand, kind: str, sid: str, *, created: bool) -> None:
@@ -249,7 +250,7 @@ def customer_profile_step(api: TwilioApi, brand: Brand) -> None:
         **common,
     )
     _address_document(api, brand, profile)
-    _assign(api, brand, "profile", profile, primary_customer_profile_sid())
+    _assign(api, brand, "primary_profile", "profile", profile, primary_customer_profile_sid())
     _evaluate_and_submit(api, brand, "profile", profile, created=created)
 
 
@@ -273,7 +274,7 @@ def trust_product_step(api: TwilioApi, brand: Brand) -> None:
         kind="trust_product",
         bundle_sid=product,
     )
-    _assign(api, brand, "trust_product", product, brand.customer_profile_sid)
+    _assign(api, brand, "customer_profile", "trust_product", product, brand.customer_profile_sid)
     _evaluate_and_submit(api, brand, "trust_product", product, created=created)
 
 
@@ -450,6 +451,7 @@ def submission_run(brokerage_id: int, *, api: TwilioApi | None = None) -> None:
         campaign = Campaign.objects.get(brokerage_id=brokerage_id)
         stage = ["brand"]
         try:
+            primary_customer_profile_sid()  # refuse early when the ISV profile is unset
             _advance(api or TwilioApi.from_settings(), brand, campaign, stage)
         except TwilioApiError as error:
             if error.transient:

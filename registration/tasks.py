@@ -6,7 +6,6 @@ import logging
 import random
 
 from celery import shared_task
-from celery.exceptions import MaxRetriesExceededError
 from django.db.models import Q
 
 from registration import submission
@@ -26,12 +25,14 @@ def submit_registration(self, brokerage_id: int) -> None:
     try:
         submission.submission_run(brokerage_id)
     except TwilioApiError as error:
+        # Celery's retry() re-raises `exc` itself once retries run out, so the
+        # last attempt is recognised here rather than by MaxRetriesExceededError.
+        if self.request.retries >= SUBMIT_MAX_RETRIES:
+            submission.submission_give_up(brokerage_id, error)
+            return
         countdown = round(random.uniform(0.5, 1.0) * min(600, 30 * 2**self.request.retries))
         logger.warning("Submission of brokerage %s: retry in %ss", brokerage_id, countdown)
-        try:
-            raise self.retry(exc=error, countdown=countdown)
-        except MaxRetriesExceededError:
-            submission.submission_give_up(brokerage_id, error)
+        raise self.retry(exc=error, countdown=countdown) from error
 
 
 @shared_task

@@ -9,6 +9,7 @@ failure as a TwilioApiError that says whether a retry can help.
 import contextlib
 import dataclasses
 import logging
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -27,6 +28,9 @@ A2P_TRUST_PRODUCT_POLICY_SID = "RNb0d4771c2c98518d916a3d4cd70a8f8b"
 # Stand-ins used only against a local mock, where no real account exists.
 MOCK_ACCOUNT_SID = "AC" + "0" * 32
 MOCK_PRIMARY_PROFILE_SID = "BU" + "0" * 32
+
+# The SDK starts its error messages with "Unable to create record: ".
+_SDK_PREFIX = re.compile(r"^Unable to \w+ record:\s*")
 
 TWILIO_HOSTS = frozenset({"api.twilio.com", "trusthub.twilio.com", "messaging.twilio.com"})
 
@@ -106,7 +110,7 @@ def _errors(action: str):
         transient = error.status == 429 or error.status >= 500
         logger.warning("Twilio refused to %s: HTTP %s, error %s", action, error.status, error.code)
         raise TwilioApiError(
-            f"Twilio refused to {action}: {error.msg}",
+            f"Twilio refused to {action}: {_SDK_PREFIX.sub('', error.msg)}",
             code=error.code,
             http_status=error.status,
             transient=transient,

@@ -6,6 +6,7 @@ from factory.django import DjangoModelFactory
 from brokerages.models import Agent, Brokerage
 from contacts.models import Contact
 from messaging.models import BayNumber, Message
+from registration.models import Brand, Campaign
 
 factory.Faker._get_faker().seed_instance(2026)
 
@@ -86,3 +87,67 @@ class InboundMessageFactory(DjangoModelFactory):
     status = Message.Status.RECEIVED
     twilio_sid = factory.Sequence(lambda n: f"SM{n:032x}")
     raw_payload = factory.LazyAttribute(lambda message: {"Body": message.body})
+
+
+class BrandFactory(DjangoModelFactory):
+    """A brand that passes every check, as a brokerage admin would fill it in."""
+
+    class Meta:
+        model = Brand
+
+    brokerage = factory.SubFactory(BrokerageFactory, name="Bayview Realty")
+    legal_name = "Bayview Realty LLC"
+    ein = "12-3456789"
+    business_type = Brand.BusinessType.LLC
+    company_type = Brand.CompanyType.PRIVATE
+    industry = Brand.Industry.REAL_ESTATE
+    regions = Brand.Region.USA_AND_CANADA
+    street = "100 Harbor Way"
+    street_secondary = "Suite 5"
+    city = "San Francisco"
+    state = "CA"
+    postal_code = "94105"
+    website = "https://bayviewrealty.example.com"
+    rep_first_name = "Ada"
+    rep_last_name = "Admin"
+    rep_title = "Managing Broker"
+    rep_job_position = Brand.JobPosition.DIRECTOR
+    rep_email = "ada@bayviewrealty.example.com"
+    rep_phone = "+12025550199"
+
+
+class CampaignFactory(DjangoModelFactory):
+    """A campaign that passes every check, for the brand's brokerage."""
+
+    class Meta:
+        model = Campaign
+
+    brokerage = factory.SubFactory(BrokerageFactory, name="Bayview Realty")
+    use_case = Campaign.UseCase.MIXED
+    description = (
+        "Agents of Bayview Realty text clients and leads who opted in about listings, "
+        "showings, offers and their home purchase or sale."
+    )
+    message_flow = (
+        "Contacts opt in by replying YES to an opt-in request an agent sends after meeting "
+        "them at an open house or by phone. The request names the agent and Bayview Realty, "
+        "gives the message frequency, says Msg & data rates may apply, and offers HELP and NO."
+    )
+    message_samples = factory.LazyFunction(
+        lambda: [
+            "Hi Sam, it's Alex from Bayview Realty. The house on Oak St has an open house "
+            "Saturday 2-4pm. Want me to save you a spot?",
+            "Bayview Realty: your offer on 12 Pine Ave was accepted! Call me when you can.",
+        ]
+    )
+    opt_in_keywords = "YES, START, UNSTOP"
+    opt_in_message = (
+        "You're subscribed to texts from Bayview Realty. Msg frequency varies. "
+        "Msg & data rates may apply. Reply HELP for help, STOP to opt out."
+    )
+    opt_out_keywords = "STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT"
+    opt_out_message = "You're unsubscribed from Bayview Realty and will get no more texts."
+    help_keywords = "HELP, INFO"
+    help_message = "Bayview Realty: for help call (202) 555-0199. Reply STOP to opt out."
+    privacy_policy_url = "https://bayviewrealty.example.com/privacy"
+    terms_url = "https://bayviewrealty.example.com/sms-terms"

@@ -231,5 +231,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The SDK logs every request and its headers at INFO.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }
