@@ -22,14 +22,14 @@ BRAND_HELP = {
     "regions": "Where your contacts live.",
     "street": "The business's registered street address, as on the IRS letter.",
     "street_secondary": "Suite, unit or floor, if any.",
-    "city": "",
+    "city": "The city of the registered address.",
     "state": "Two-letter state code, e.g. CA.",
     "postal_code": "Five-digit ZIP code.",
     "website": "Your public website, starting with https://. Reviewers visit it to confirm "
     "the business is real and matches the name above.",
     "rep_first_name": "The person who can speak for the business, usually an owner or "
     "officer. Carriers may contact them to confirm the registration.",
-    "rep_last_name": "",
+    "rep_last_name": "Their last name, as they would give it to a carrier who calls.",
     "rep_title": "Their title at the business, e.g. Managing Broker.",
     "rep_job_position": "The closest of Twilio's job positions.",
     "rep_email": "An address at your business's domain works best; Twilio may send a "

@@ -263,6 +263,13 @@ class SentRequest:
         return values[0]
 
     @property
+    def request_violations(self) -> list[dict]:
+        """What Prism found wrong with the request (not with Twilio's own
+        example answer, which sometimes breaks its schema)."""
+        found = json.loads(self.violations) if self.violations else []
+        return [v for v in found if v.get("location", [""])[0] == "request"]
+
+    @property
     def endpoint(self) -> str:
         """Method, host and path with SIDs replaced by their two-letter prefix."""
         path = re.sub(r"\b([A-Z]{2})[0-9a-fA-F]{32}\b", r"\1…", self.path)

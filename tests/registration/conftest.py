@@ -25,5 +25,5 @@ def twilio_http(twilio_mock, monkeypatch, settings):
     client = RecordingHttpClient(twilio_mock.url)
     monkeypatch.setattr(twilio_api, "http_client", lambda: client)
     yield client
-    invalid = [(r.endpoint, r.violations) for r in client.requests if r.violations]
+    invalid = [(r.endpoint, r.request_violations) for r in client.requests if r.request_violations]
     assert not invalid, f"requests broke Twilio's description: {invalid}"
