@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from contacts.phones import display_phone
 from optin.models import Consent, ConsentState, DoNotTextEntry
-from registration.selectors import campaign_status
+from registration.selectors import registration_status
 
 DO_NOT_TEXT_REASON = (
     "This phone is on your brokerage's do-not-text list, so nobody in the brokerage may "
@@ -189,11 +189,11 @@ def registration_hold(bay_number) -> str | None:
     """
     if not settings.REGISTRATION_REQUIRED_TO_SEND:
         return None
-    status = campaign_status(bay_number.brokerage_id)
+    status = registration_status(bay_number.brokerage_id)
     if status == "approved":
         return None
     return (
-        "Texts from this BAY Number are on hold: your brokerage's A2P 10DLC campaign is "
+        "Texts from this BAY Number are on hold: your brokerage's A2P 10DLC registration is "
         f"{_HOLD_STATUS.get(status, status)}. US carriers block texts from business "
         "numbers until it is approved; your brokerage admin follows it under Registration."
     )

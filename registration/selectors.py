@@ -3,18 +3,22 @@ brokerage, and the one read the consent gate makes."""
 
 from django.shortcuts import get_object_or_404
 
-from brokerages.models import Agent
+from brokerages.models import Agent, Brokerage
 from messaging.models import BayNumber
 from optin import texts
 from registration.models import Brand, Campaign, RegistrationAlert, RegistrationStatus
 
 
-def campaign_status(brokerage_id: int) -> str:
-    """The brokerage's campaign status ("draft" when there is none); one query."""
-    status = (
-        Campaign.objects.filter(brokerage_id=brokerage_id).values_list("status", flat=True).first()
+def registration_status(brokerage_id: int) -> str:
+    """The brokerage's overall registration status ("draft" when nothing is
+    filled in); one query."""
+    statuses = (
+        Brokerage.objects.filter(pk=brokerage_id)
+        .values_list("brand__status", "campaign__status")
+        .first()
     )
-    return status or RegistrationStatus.DRAFT
+    brand, campaign = statuses or (None, None)
+    return combined_status(brand or RegistrationStatus.DRAFT, campaign or RegistrationStatus.DRAFT)
 
 
 def brand_for(brokerage) -> Brand:
@@ -41,10 +45,10 @@ def suggested_campaign(brokerage) -> Campaign:
     )
 
 
-def overall_status(brand: Brand, campaign: Campaign) -> str:
+def combined_status(brand_status: str, campaign_status: str) -> str:
     """One status for the whole registration, as the admin sees it."""
-    statuses = {brand.status, campaign.status}
-    if campaign.status == RegistrationStatus.APPROVED:
+    statuses = {brand_status, campaign_status}
+    if campaign_status == RegistrationStatus.APPROVED:
         return RegistrationStatus.APPROVED
     if RegistrationStatus.FAILED in statuses:
         return RegistrationStatus.FAILED
@@ -53,6 +57,11 @@ def overall_status(brand: Brand, campaign: Campaign) -> str:
     if RegistrationStatus.SUBMITTED in statuses:
         return RegistrationStatus.SUBMITTED
     return RegistrationStatus.DRAFT
+
+
+def overall_status(brand: Brand, campaign: Campaign) -> str:
+    """One status for the whole registration, as the admin sees it."""
+    return combined_status(brand.status, campaign.status)
 
 
 def open_alerts(brokerage):

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from optin import texts
 from registration import checks, selectors, services
 from registration.forms import SAMPLE_FIELDS, BrandForm, CampaignForm
-from registration.models import RegistrationStep
+from registration.models import RegistrationStatus, RegistrationStep
 from registration.permissions import BrokerageAdminRequiredMixin
 
 
@@ -29,10 +29,12 @@ class RegistrationStatusView(BrokerageAdminRequiredMixin, TemplateView):
         brand = selectors.brand_for(self.brokerage)
         campaign = selectors.campaign_for(self.brokerage)
         problems = checks.check_registration(brand, campaign)
+        overall = selectors.overall_status(brand, campaign)
         return super().get_context_data(
             brand=brand,
             campaign=campaign,
-            overall=selectors.overall_status(brand, campaign),
+            overall=overall,
+            overall_label=RegistrationStatus(overall).label,
             problems=problems,
             alerts=selectors.open_alerts(self.brokerage),
             steps=RegistrationStep.objects.filter(brokerage=self.brokerage).order_by("-id")[:40],
@@ -67,6 +69,9 @@ class DraftFormView(BrokerageAdminRequiredMixin, TemplateView):
         show_checks = "check" in self.request.GET
         problems = self.problems(obj) if show_checks else []
         form = form or self.form_class(instance=obj)
+        if obj.pk and not obj.is_editable:
+            for field in form.fields.values():
+                field.disabled = True
         by_field = _by_field(problems)
         sections = [
             {

@@ -332,6 +332,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
         mock = TwilioMock(Path(workdir), args.port).start()
+        # Stopping this command (Ctrl-C or SIGTERM) stops Prism with it.
+        signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
         print(f"Twilio mock at {mock.url}; start the app with TWILIO_API_MOCK_URL={mock.url}")
         try:
             mock.process.wait()

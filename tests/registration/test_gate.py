@@ -11,11 +11,11 @@ from optin.gate import check_send, check_send_many, registration_hold
 from optin.models import Consent, ConsentState
 from optin.services import ConsentRefused, consent_request_optin
 from registration.models import Campaign
-from tests.factories import CampaignFactory, OutboundMessageFactory
+from tests.factories import BrandFactory, CampaignFactory, OutboundMessageFactory
 
 pytestmark = pytest.mark.django_db
 
-ON_HOLD = "Texts from this BAY Number are on hold: your brokerage's A2P 10DLC campaign is"
+ON_HOLD = "Texts from this BAY Number are on hold: your brokerage's A2P 10DLC registration is"
 
 
 @pytest.fixture
@@ -42,20 +42,23 @@ def approve(bay_number):
 
 class RegistrationHoldTests:
     @pytest.mark.parametrize(
-        ("status", "words"),
+        ("brand", "campaign", "words"),
         [
-            (None, "not submitted yet"),
-            ("draft", "not submitted yet"),
-            ("submitted", "submitted to Twilio"),
-            ("in_review", "in review"),
-            ("failed", "refused and needs corrections"),
+            (None, None, "not submitted yet"),
+            ("draft", "draft", "not submitted yet"),
+            ("submitted", "submitted", "submitted to Twilio"),
+            ("in_review", "submitted", "in review"),
+            ("approved", "in_review", "in review"),
+            ("failed", "draft", "refused and needs corrections"),
+            ("approved", "failed", "refused and needs corrections"),
         ],
     )
     def test_says_why_until_the_campaign_is_approved(
-        self, registration_required, bay_number, status, words
+        self, registration_required, bay_number, brand, campaign, words
     ):
-        if status:
-            CampaignFactory(brokerage=bay_number.brokerage, status=status)
+        if brand:
+            BrandFactory(brokerage=bay_number.brokerage, status=brand)
+            CampaignFactory(brokerage=bay_number.brokerage, status=campaign)
         assert registration_hold(bay_number) == (
             f"{ON_HOLD} {words}. US carriers block texts from business numbers until it is "
             "approved; your brokerage admin follows it under Registration."
