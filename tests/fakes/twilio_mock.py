@@ -18,6 +18,11 @@ from Twilio's in three ways, each needed for Prism:
   when none is asked for: a development server walks from submission to
   approval. Twilio's own examples stay available by name.
 
+The Prism process is the shared `tests.fakes.prism.PrismServer`, and requests
+are recorded as the shared `tests.fakes.twilio.SentRequest`, with the query
+string added. The client is the product's own LoopbackHttpClient, so tests go
+through the code a development server uses.
+
 Run it for the development walk-through with
 `python -m tests.fakes.twilio_mock --port 4010` and start the app with
 `TWILIO_API_MOCK_URL=http://127.0.0.1:4010`.
@@ -27,23 +32,20 @@ import argparse
 import copy
 import dataclasses
 import json
-import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from registration.twilio_api import LoopbackHttpClient
+from tests.fakes.prism import PrismServer
+from tests.fakes.twilio import SentRequest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SPEC_DIR = ROOT / "node_modules" / "@twilio-alpha" / "mcp" / "twilio-oai" / "spec" / "json"
 SPECS = ("twilio_api_v2010.json", "twilio_messaging_v1.json", "twilio_trusthub_v1.json")
-PRISM = ROOT / "node_modules" / ".bin" / "prism"
-START_TIMEOUT = 60.0
 
 BRAND = "/v1/a2p/BrandRegistrations/{Sid}"
 BRANDS = "/v1/a2p/BrandRegistrations"
@@ -51,6 +53,7 @@ CAMPAIGN = "/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/{Sid}"
 PROFILE_EVALUATIONS = "/v1/CustomerProfiles/{CustomerProfileSid}/Evaluations"
 PRODUCT_EVALUATIONS = "/v1/TrustProducts/{TrustProductSid}/Evaluations"
 NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+NUMBER = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json"
 SERVICES = "/v1/Services"
 
 BRAND_FAILURE = {
@@ -79,6 +82,9 @@ ERRORS = {
     },
     (NUMBERS, "post"): {
         "number_taken": _twilio_error(400, 21422, "PhoneNumber is not available"),
+    },
+    (NUMBER, "delete"): {
+        "number_gone": _twilio_error(404, 20404, "The requested resource was not found"),
     },
     (SERVICES, "post"): {
         "server_error": _twilio_error(503, 20503, "Service unavailable"),
@@ -184,83 +190,24 @@ def merged_spec(spec_dir: Path = SPEC_DIR) -> dict:
     return merged
 
 
-class TwilioMock:
-    """`prism mock` on 127.0.0.1 serving the merged description; stop it
-    with `stop()`, which ends the process group it started and nothing else."""
-
-    def __init__(self, workdir: Path, port: int):
-        self.workdir = workdir
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_path = workdir / "prism.log"
-        self.process = None
-
-    def start(self) -> "TwilioMock":
-        spec = self.workdir / "twilio.json"
-        spec.write_text(json.dumps(merged_spec()), encoding="utf-8")
-        command = [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(self.port), str(spec)]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self._wait()
-        return self
-
-    def _wait(self) -> None:
-        import socket
-
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Prism exited: {self.log_tail()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"Prism did not answer in {START_TIMEOUT:.0f} s: {self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+def start_mock(workdir: Path, port: int | None = None) -> PrismServer:
+    """Start Prism on 127.0.0.1 serving the merged description, on `port` or
+    a free one; stop it with the server's `stop()`."""
+    spec = workdir / "twilio.json"
+    spec.write_text(json.dumps(merged_spec()), encoding="utf-8")
+    server = PrismServer(spec, workdir / "prism.log")
+    if port:
+        server.port, server.base_url = port, f"http://127.0.0.1:{port}"
+    server.start()
+    return server
 
 
 @dataclasses.dataclass
-class SentRequest:
-    """One request as the SDK sent it, and the mock's answer."""
+class RestRequest(SentRequest):
+    """One request as the SDK sent it, and the mock's answer, with the query
+    string too (searches send their criteria there)."""
 
-    method: str
-    host: str  # the Twilio host the SDK addressed
-    path: str
-    query: dict[str, list[str]]
-    form: dict[str, list[str]]
-    status_code: int
-    violations: str  # Prism's `sl-violations` header, empty when the request is valid
-
-    def value(self, name: str) -> str | None:
-        """The single value of form field `name`, or None."""
-        values = self.form.get(name)
-        if values is None:
-            return None
-        assert len(values) == 1, f"{name} was sent {len(values)} times"
-        return values[0]
+    query: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @property
     def request_violations(self) -> list[dict]:
@@ -285,7 +232,7 @@ class RecordingHttpClient(LoopbackHttpClient):
 
     def __init__(self, base_url: str):
         super().__init__(base_url)
-        self.requests: list[SentRequest] = []
+        self.requests: list[RestRequest] = []
         self.prefer: list[tuple[str, str, str]] = []
         self.request_hooks = {"response": [self._record]}
 
@@ -306,14 +253,15 @@ class RecordingHttpClient(LoopbackHttpClient):
         if isinstance(body, bytes):
             body = body.decode("utf-8")
         self.requests.append(
-            SentRequest(
+            RestRequest(
                 method=sent.method,
                 host=self._host,
                 path=url.path,
-                query=parse_qs(url.query),
+                headers=dict(sent.headers),
                 form=parse_qs(body, keep_blank_values=True),
                 status_code=response.status_code,
                 violations=response.headers.get("sl-violations", ""),
+                query=parse_qs(url.query),
             )
         )
         return response
@@ -321,7 +269,7 @@ class RecordingHttpClient(LoopbackHttpClient):
     def endpoints(self) -> list[str]:
         return [sent.endpoint for sent in self.requests]
 
-    def find(self, method: str, pattern: str) -> list[SentRequest]:
+    def find(self, method: str, pattern: str) -> list[RestRequest]:
         return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]
 
 
@@ -331,10 +279,12 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=4010)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
-        mock = TwilioMock(Path(workdir), args.port).start()
+        mock = start_mock(Path(workdir), args.port)
         # Stopping this command (Ctrl-C or SIGTERM) stops Prism with it.
         signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
-        print(f"Twilio mock at {mock.url}; start the app with TWILIO_API_MOCK_URL={mock.url}")
+        print(
+            f"Twilio mock at {mock.base_url}; run the app with TWILIO_API_MOCK_URL={mock.base_url}"
+        )
         try:
             mock.process.wait()
         except KeyboardInterrupt:

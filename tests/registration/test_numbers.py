@@ -25,12 +25,12 @@ def admin():
 
 @pytest.mark.prism
 class SearchTests:
-    def test_searches_local_numbers_that_can_text(self, twilio_http, admin, client):
+    def test_searches_local_numbers_that_can_text(self, twilio_rest, admin, client):
         client.force_login(admin)
 
         page = client.get(reverse("registration:number_search"), {"area_code": "808"})
 
-        sent = twilio_http.requests[-1]
+        sent = twilio_rest.requests[-1]
         assert (
             sent.endpoint
             == "GET api.twilio.com/2010-04-01/Accounts/AC…/AvailablePhoneNumbers/US/Local.json"
@@ -39,17 +39,17 @@ class SearchTests:
         assert "+18089251571" in page.content.decode()
         assert "Hilo, HI" in page.content.decode()
 
-    def test_an_invalid_area_code_is_not_searched(self, twilio_http, admin, client):
+    def test_an_invalid_area_code_is_not_searched(self, twilio_rest, admin, client):
         client.force_login(admin)
         page = client.get(reverse("registration:number_search"), {"area_code": "12"})
-        assert twilio_http.requests == []
+        assert twilio_rest.requests == []
         assert "Ensure this value is greater than or equal to 200." in page.content.decode()
 
 
 @pytest.mark.prism
 class BuyTests:
     def test_buying_sets_the_webhooks_and_joins_the_messaging_service(
-        self, twilio_http, admin, client
+        self, twilio_rest, admin, client
     ):
         campaign = CampaignFactory(brokerage=admin.brokerage, messaging_service_sid="MG" + "b" * 32)
         agent = AgentFactory(brokerage=admin.brokerage)
@@ -60,7 +60,7 @@ class BuyTests:
         )
 
         assert response.status_code == 302
-        buy, join = twilio_http.requests
+        buy, join = twilio_rest.requests
         assert (
             buy.endpoint == "POST api.twilio.com/2010-04-01/Accounts/AC…/IncomingPhoneNumbers.json"
         )
@@ -76,18 +76,18 @@ class BuyTests:
         assert number.twilio_sid == "PN" + "a" * 32
         assert number.messaging_service_sid == campaign.messaging_service_sid
 
-    def test_before_registration_there_is_no_service_to_join(self, twilio_http, admin):
+    def test_before_registration_there_is_no_service_to_join(self, twilio_rest, admin):
         purchase = numbers.bay_number_buy(admin=admin, phone_number="(202) 555-0160")
 
-        assert [r.endpoint for r in twilio_http.requests] == [
+        assert [r.endpoint for r in twilio_rest.requests] == [
             "POST api.twilio.com/2010-04-01/Accounts/AC…/IncomingPhoneNumbers.json"
         ]
         assert purchase.bay_number.phone_number == NEW_NUMBER
         assert purchase.bay_number.agent is None
         assert purchase.bay_number.messaging_service_sid == ""
 
-    def test_a_refused_purchase_records_nothing(self, twilio_http, admin, client):
-        twilio_http.prefer = [
+    def test_a_refused_purchase_records_nothing(self, twilio_rest, admin, client):
+        twilio_rest.prefer = [
             ("POST", r"IncomingPhoneNumbers", prefer_error(NUMBERS, "post", "number_taken"))
         ]
         client.force_login(admin)
@@ -101,16 +101,16 @@ class BuyTests:
         )
         assert not BayNumber.objects.exists()
 
-    def test_another_brokerages_agent_cannot_be_given_the_number(self, twilio_http, admin):
+    def test_another_brokerages_agent_cannot_be_given_the_number(self, twilio_rest, admin):
         with pytest.raises(numbers.NumberRefused, match="not in your brokerage"):
             numbers.bay_number_buy(admin=admin, phone_number=NEW_NUMBER, agent=AgentFactory())
-        assert twilio_http.requests == []
+        assert twilio_rest.requests == []
 
-    def test_a_number_in_use_cannot_be_bought_again(self, twilio_http, admin):
+    def test_a_number_in_use_cannot_be_bought_again(self, twilio_rest, admin):
         BayNumberFactory(phone_number=NEW_NUMBER)
         with pytest.raises(numbers.NumberRefused, match="already a BAY Number"):
             numbers.bay_number_buy(admin=admin, phone_number=NEW_NUMBER)
-        assert twilio_http.requests == []
+        assert twilio_rest.requests == []
 
 
 class AssignTests:
@@ -166,7 +166,7 @@ class AssignTests:
 
 @pytest.mark.prism
 class ReleaseTests:
-    def test_release_deletes_at_twilio_and_keeps_the_records(self, twilio_http, bay_number, client):
+    def test_release_deletes_at_twilio_and_keeps_the_records(self, twilio_rest, bay_number, client):
         client.force_login(AdminFactory(brokerage=bay_number.brokerage))
         assert (
             "Release the number"
@@ -177,24 +177,24 @@ class ReleaseTests:
 
         client.post(reverse("registration:number_release", args=[bay_number.pk]))
 
-        assert [r.endpoint for r in twilio_http.requests] == [
+        assert [r.endpoint for r in twilio_rest.requests] == [
             "DELETE api.twilio.com/2010-04-01/Accounts/AC…/IncomingPhoneNumbers/PN….json"
         ]
-        assert twilio_http.requests[0].path.endswith(f"/{bay_number.twilio_sid}.json")
+        assert twilio_rest.requests[0].path.endswith(f"/{bay_number.twilio_sid}.json")
         bay_number.refresh_from_db()
         assert bay_number.released_at is not None
         assert not bay_number.agent.bay_numbers.filter(released_at__isnull=True).exists()
 
-    def test_a_released_number_cannot_be_released_or_assigned(self, twilio_http, bay_number):
+    def test_a_released_number_cannot_be_released_or_assigned(self, twilio_rest, bay_number):
         admin = AdminFactory(brokerage=bay_number.brokerage)
         numbers.bay_number_release(admin=admin, bay_number=bay_number)
         with pytest.raises(numbers.NumberRefused, match="already released"):
             numbers.bay_number_release(admin=admin, bay_number=bay_number)
         with pytest.raises(numbers.NumberRefused, match="was released"):
             numbers.bay_number_assign(admin=admin, bay_number=bay_number, agent=None)
-        assert len(twilio_http.requests) == 1
+        assert len(twilio_rest.requests) == 1
 
-    def test_a_released_number_bought_again_keeps_its_consent(self, twilio_http, bay_number):
+    def test_a_released_number_bought_again_keeps_its_consent(self, twilio_rest, bay_number):
         admin = AdminFactory(brokerage=bay_number.brokerage)
         numbers.bay_number_release(admin=admin, bay_number=bay_number)
 
