@@ -29,6 +29,7 @@ from messaging import services
 from messaging.models import Message
 from messaging.outbox import status_callback_url
 from tests.conftest import INBOUND_PATH, inbound_params
+from tests.factories import CampaignFactory
 from tests.services import ROOT, redis_url, require_postgres
 
 QUEUE = "celery"  # Celery's default queue: the product routes nothing elsewhere
@@ -168,6 +169,9 @@ class CeleryWorkerTests:
         self, celery_worker, twilio, agent, bay_number, contact
     ):
         _opt_in(twilio)
+        # The worker runs the production settings, where a BAY Number sends
+        # only once its brokerage's A2P 10DLC campaign is approved.
+        CampaignFactory(brokerage=bay_number.brokerage, status="approved")
 
         with celery_on(celery_worker["broker_url"]):
             message = services.sms_send(
