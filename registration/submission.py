@@ -36,6 +36,7 @@ from registration.models import (
     RegistrationStep,
     keyword_list,
 )
+from registration.selectors import overall_status
 from registration.twilio_api import (
     RegistrationState,
     TwilioApi,
@@ -475,8 +476,6 @@ def submission_give_up(brokerage_id: int, error: TwilioApiError) -> None:
 def registration_poll(brokerage_id: int, *, api: TwilioApi) -> str:
     """Advance one registration as far as Twilio allows now; return its
     overall status afterwards, or "" when it was busy or Twilio unreachable."""
-    from registration.selectors import overall_status
-
     with claimed(brokerage_id) as brand:
         if brand is None:
             return ""

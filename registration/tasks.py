@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db.models import Q
 
 from registration import submission
-from registration.models import Brand, Campaign, RegistrationStatus
+from registration.models import Brand, RegistrationStatus
 from registration.twilio_api import TwilioApi, TwilioApiError
 
 logger = logging.getLogger(__name__)
@@ -59,12 +59,7 @@ def poll_registrations() -> dict[str, int]:
             break
         outcome = submission.registration_poll(brokerage_id, api=api)
         if outcome:
-            counts[outcome] += 1
+            counts[str(outcome)] += 1
     result = {"checked": counts["checked"], **{k: v for k, v in counts.items() if k != "checked"}}
     logger.info("Polled registrations: %s", result)
     return result
-
-
-def campaigns_waiting() -> int:
-    """How many campaigns wait for Twilio, for the operator's status page."""
-    return Campaign.objects.filter(status__in=_WAITING).count()
