@@ -52,5 +52,6 @@ test: $(DEV_STAMP) $(NPM_STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/python tools/check_function_length.py
 
 FORCE:
