@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("consent/", include("optin.urls")),
+    path("contacts/", include("contacts.urls")),
     path("", include("messaging.urls")),
     path("", include("registration.urls")),
 ]

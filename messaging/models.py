@@ -99,6 +99,8 @@ class Message(TimeStampedModel):
     # Inbound only: the webhook's whole form, and when handling finished.
     raw_payload = models.JSONField(default=dict, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Inbound only: when the agent first saw it; unread while empty.
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -106,6 +108,15 @@ class Message(TimeStampedModel):
             models.Index(fields=["bay_number", "to_phone", "created_at"]),
             models.Index(fields=["bay_number", "from_phone", "created_at"]),
             models.Index(fields=["status", "created_at"]),
+            # The inbox groups a BAY Number's texts by contact, newest first.
+            models.Index(
+                fields=["bay_number", "contact", "created_at"], name="message_conversation_idx"
+            ),
+            models.Index(
+                fields=["bay_number", "contact"],
+                condition=models.Q(direction="inbound", read_at__isnull=True),
+                name="message_unread_idx",
+            ),
         ]
 
     def __str__(self):
@@ -119,3 +130,23 @@ class Message(TimeStampedModel):
     def counterpart_phone(self) -> str:
         """The contact's side of the conversation."""
         return self.to_phone if self.is_outbound else self.from_phone
+
+
+class MessageTemplate(TimeStampedModel):
+    """A text an agent saves to send again, with merge fields such as
+    {first_name} filled in for each contact (see messaging.merge_fields)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_templates"
+    )
+    name = models.CharField(max_length=80)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "name"], name="message_template_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,10 +1,21 @@
-"""Reads for the agent's screens. Each is scoped to one agent's data."""
+"""Reads for the agent's screens. Each is scoped to one agent's data, and
+each list costs a fixed number of queries however much data there is."""
 
-from django.db.models import Q
+import dataclasses
+import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from contacts.models import Contact
-from messaging.models import BayNumber, Message
+from messaging.models import BayNumber, Message, MessageTemplate
+from optin.models import Consent, ConsentState
+
+INBOX_PAGE_SIZE = 25
+THREAD_PAGE_SIZE = 100
+FLAGGED = "flagged"
 
 
 def agent_bay_numbers(agent):
@@ -14,9 +25,24 @@ def agent_bay_numbers(agent):
     )
 
 
+def agent_bay_number(agent, bay_number_id: int) -> BayNumber:
+    """The agent's own BAY Number, or 404: another agent's does not exist."""
+    return get_object_or_404(agent_bay_numbers(agent), pk=bay_number_id)
+
+
 def agent_contact(agent, contact_id: int) -> Contact:
     """The agent's own contact, or 404: another agent's contact does not exist."""
     return get_object_or_404(Contact, pk=contact_id, agent=agent)
+
+
+def agent_templates(agent):
+    """The agent's saved templates, by name."""
+    return MessageTemplate.objects.filter(agent=agent)
+
+
+def agent_template(agent, template_id: int) -> MessageTemplate:
+    """The agent's own saved template, or 404."""
+    return get_object_or_404(MessageTemplate, pk=template_id, agent=agent)
 
 
 def conversation(*, bay_number: BayNumber, phone: str):
@@ -24,4 +50,196 @@ def conversation(*, bay_number: BayNumber, phone: str):
     return Message.objects.filter(bay_number=bay_number).filter(
         Q(direction=Message.Direction.OUTBOUND, to_phone=phone)
         | Q(direction=Message.Direction.INBOUND, from_phone=phone)
+    )
+
+
+# --- Consent badges -----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Badge:
+    """How a phone's consent looks on screen: a short label and what it means."""
+
+    key: str
+    label: str
+    description: str
+
+
+BADGES = {
+    ConsentState.NEVER_ASKED: Badge(
+        "never_asked", "Never asked", "Not asked to opt in yet. Send an opt-in request first."
+    ),
+    ConsentState.PENDING: Badge(
+        "pending", "Pending", "Opt-in request sent. Waiting for the contact to reply YES."
+    ),
+    ConsentState.OPTED_IN: Badge("opted_in", "Opted in", "The contact agreed to get texts."),
+    ConsentState.OPTED_OUT: Badge(
+        "opted_out", "Opted out", "The contact said stop. Only they can opt back in."
+    ),
+    FLAGGED: Badge(
+        FLAGGED, "Flagged", "A reply may be an opt-out. Review it before texting again."
+    ),
+}
+# The order of the consent filter on the contacts list.
+BADGE_CHOICES = [(key, badge.label) for key, badge in BADGES.items()]
+
+
+def flagged_phones(*, bay_number: BayNumber, phones) -> set[str]:
+    """The phones among `phones` with a reply to `bay_number` that may be an
+    opt-out and still waits for review. One query at most."""
+    return set()
+
+
+def consent_states(*, bay_number: BayNumber, phones) -> dict[str, str]:
+    """Each phone's consent state for `bay_number`; one query."""
+    phones = list(dict.fromkeys(phones))
+    found = dict(
+        Consent.objects.filter(bay_number=bay_number, phone__in=phones).values_list(
+            "phone", "state"
+        )
+    )
+    return {phone: found.get(phone, ConsentState.NEVER_ASKED) for phone in phones}
+
+
+def consent_badges(*, bay_number: BayNumber, phones) -> dict[str, Badge]:
+    """Each phone's badge for `bay_number`: flagged wins over the state,
+    because it asks the agent to act. Two queries, whatever the count."""
+    states = consent_states(bay_number=bay_number, phones=phones)
+    flagged = flagged_phones(bay_number=bay_number, phones=list(states))
+    return {
+        phone: BADGES[FLAGGED] if phone in flagged else BADGES[ConsentState(state)]
+        for phone, state in states.items()
+    }
+
+
+# --- The inbox ------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversationSummary:
+    contact: Contact
+    last_message: Message
+    unread: int
+    badge: Badge
+
+
+def unread_counts(*, agent, bay_numbers) -> dict[int, int]:
+    """Unread inbound texts per BAY Number, for the tabs; one query."""
+    rows = (
+        Message.objects.filter(
+            bay_number__in=bay_numbers,
+            contact__agent=agent,
+            direction=Message.Direction.INBOUND,
+            read_at__isnull=True,
+        )
+        .values("bay_number")
+        .annotate(unread=Count("id"))
+        .order_by()
+    )
+    return {row["bay_number"]: row["unread"] for row in rows}
+
+
+def _conversations(*, agent, bay_number: BayNumber):
+    """One row per contact the BAY Number has texted with, newest first.
+
+    Only the agent's own contacts count: texts a BAY Number exchanged while
+    another agent held it stay that agent's.
+    """
+    return (
+        Message.objects.filter(bay_number=bay_number, contact__agent=agent)
+        .values("contact_id")
+        .annotate(
+            last_at=Max("created_at"),
+            last_id=Max("id"),
+            unread=Count(
+                "id",
+                filter=Q(direction=Message.Direction.INBOUND, read_at__isnull=True),
+            ),
+        )
+        .order_by("-last_at", "-last_id")
+    )
+
+
+def inbox_page(
+    *, agent, bay_number: BayNumber, page_number=1, per_page: int = INBOX_PAGE_SIZE
+) -> tuple[Page, list[ConversationSummary]]:
+    """A page of the BAY Number's conversations and what each row shows.
+
+    Five queries whatever the number of texts and contacts: the count, the
+    page, its contacts, their last texts, and their badges (two).
+    """
+    page = Paginator(_conversations(agent=agent, bay_number=bay_number), per_page).get_page(
+        page_number
+    )
+    rows = list(page.object_list)
+    contacts = Contact.objects.in_bulk([row["contact_id"] for row in rows])
+    last = Message.objects.in_bulk([row["last_id"] for row in rows])
+    badges = consent_badges(
+        bay_number=bay_number, phones=[contact.phone for contact in contacts.values()]
+    )
+    summaries = [
+        ConversationSummary(
+            contact=contacts[row["contact_id"]],
+            last_message=last[row["last_id"]],
+            unread=row["unread"],
+            badge=badges[contacts[row["contact_id"]].phone],
+        )
+        for row in rows
+    ]
+    return page, summaries
+
+
+# --- A conversation -----------------------------------------------------------------
+
+
+def thread(
+    *, bay_number: BayNumber, contact: Contact, before: int | None = None
+) -> tuple[list[Message], bool]:
+    """The latest texts between a BAY Number and a contact, oldest first, and
+    whether earlier ones exist. `before` pages back from a message id."""
+    messages = Message.objects.filter(bay_number=bay_number, contact=contact)
+    if before:
+        messages = messages.filter(id__lt=before)
+    latest = list(messages.order_by("-created_at", "-id")[: THREAD_PAGE_SIZE + 1])
+    has_earlier = len(latest) > THREAD_PAGE_SIZE
+    return latest[:THREAD_PAGE_SIZE][::-1], has_earlier
+
+
+def thread_changes(
+    *, bay_number: BayNumber, contact: Contact, since: datetime.datetime
+) -> list[Message]:
+    """Texts of a conversation that arrived or changed since `since`, oldest first."""
+    return list(
+        Message.objects.filter(
+            bay_number=bay_number, contact=contact, updated_at__gte=since
+        ).order_by("created_at", "id")[:THREAD_PAGE_SIZE]
+    )
+
+
+# --- A BAY Number's page ------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BayNumberStats:
+    consents: dict[str, int]
+    sent_30_days: int
+    received_30_days: int
+
+
+def bay_number_stats(*, bay_number: BayNumber) -> BayNumberStats:
+    """Consents by state and the last 30 days' texts of one BAY Number; two queries."""
+    consents = dict.fromkeys(ConsentState.values, 0)
+    consents.update(
+        Consent.objects.filter(bay_number=bay_number)
+        .values_list("state")
+        .annotate(total=Count("id"))
+        .order_by()
+    )
+    since = timezone.now() - datetime.timedelta(days=30)
+    counts = Message.objects.filter(bay_number=bay_number, created_at__gte=since).aggregate(
+        sent=Count("id", filter=Q(direction=Message.Direction.OUTBOUND)),
+        received=Count("id", filter=Q(direction=Message.Direction.INBOUND)),
+    )
+    return BayNumberStats(
+        consents=consents, sent_30_days=counts["sent"], received_30_days=counts["received"]
     )

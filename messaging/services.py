@@ -11,7 +11,8 @@ from contacts.models import Contact
 from contacts.phones import e164_or_none
 from messaging.backends import SmsBackendError, SmsMessage, get_connection
 from messaging.errors import TWILIO_ERRORS, Consequence, ErrorInfo, classify_error
-from messaging.models import BayNumber, Message
+from messaging.merge_fields import MERGE_FIELDS, unknown_fields
+from messaging.models import BayNumber, Message, MessageTemplate
 from messaging.outbox import outbox_add, status_callback_url
 from optin import services as consent_services
 from optin.gate import (
@@ -359,3 +360,81 @@ def status_callback_apply(*, params) -> Message | None:
         if new_status in (Message.Status.FAILED, Message.Status.UNDELIVERED):
             _fail(message, code=code, info=delivery_error(code), status=new_status)
     return message
+
+
+# --- The agent's screens: read state and saved templates -----------------------
+
+
+def conversation_mark_read(*, agent, bay_number: BayNumber, contact: Contact) -> int:
+    """Mark the conversation's unread inbound texts read; return how many.
+
+    Idempotent. Raises PermissionDenied unless the agent owns both sides.
+    Leaves `updated_at` alone: reading a text does not change how it looks.
+    """
+    check_ownership(agent=agent, bay_number=bay_number, contact=contact)
+    return Message.objects.filter(
+        bay_number=bay_number,
+        contact=contact,
+        direction=Message.Direction.INBOUND,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+
+
+def validate_template(*, agent, name: str, body: str, template=None) -> tuple[str, str]:
+    """Return a template's name and body cleaned, or raise ValidationError
+    (keyed by field) for an empty or duplicate name, a body a text could not
+    carry, or an unknown merge field."""
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Give the template a name."
+    elif (
+        MessageTemplate.objects.filter(agent=agent, name__iexact=name)
+        .exclude(pk=getattr(template, "pk", None))
+        .exists()
+    ):
+        errors["name"] = f"You already have a template called {name!r}."
+    try:
+        body = validate_body(body)
+    except ValidationError as error:
+        errors["body"] = error.messages
+    else:
+        unknown = unknown_fields(body)
+        if unknown:
+            known = ", ".join(f"{{{field}}}" for field in MERGE_FIELDS)
+            listed = ", ".join(f"{{{field}}}" for field in unknown)
+            errors["body"] = f"Unknown merge field {listed}. You can use {known}."
+    if errors:
+        raise ValidationError(errors)
+    return name, body
+
+
+@transaction.atomic
+def template_create(*, agent, name: str, body: str) -> MessageTemplate:
+    """Save a new template for the agent; raises ValidationError."""
+    name, body = validate_template(agent=agent, name=name, body=body)
+    template = MessageTemplate.objects.create(agent=agent, name=name, body=body)
+    logger.info("Agent %s saved template %s", agent.pk, template.pk)
+    return template
+
+
+@transaction.atomic
+def template_update(*, agent, template: MessageTemplate, name: str, body: str) -> MessageTemplate:
+    """Change the agent's own template; raises PermissionDenied or ValidationError."""
+    if template.agent_id != agent.pk:
+        raise PermissionDenied("That template is not yours.")
+    template.name, template.body = validate_template(
+        agent=agent, name=name, body=body, template=template
+    )
+    template.save(update_fields=["name", "body", "updated_at"])
+    logger.info("Agent %s changed template %s", agent.pk, template.pk)
+    return template
+
+
+@transaction.atomic
+def template_delete(*, agent, template: MessageTemplate) -> None:
+    """Delete the agent's own template; raises PermissionDenied for another's."""
+    if template.agent_id != agent.pk:
+        raise PermissionDenied("That template is not yours.")
+    logger.info("Agent %s deleted template %s", agent.pk, template.pk)
+    template.delete()

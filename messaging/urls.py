@@ -13,12 +13,38 @@ urlpatterns = [
     re_path(r"^webhooks/twilio/sms$", webhooks.twilio_inbound),
     re_path(r"^webhooks/twilio/status$", webhooks.twilio_status),
     path("messages/", views.InboxView.as_view(), name="inbox"),
+    path(
+        "messages/numbers/<int:bay_number_id>/",
+        views.InboxView.as_view(),
+        name="number_inbox",
+    ),
+    path(
+        "messages/numbers/<int:bay_number_id>/details/",
+        views.BayNumberDetailView.as_view(),
+        name="number_detail",
+    ),
     path("messages/<int:contact_id>/", views.ConversationView.as_view(), name="conversation"),
+    path(
+        "messages/<int:contact_id>/updates/",
+        views.ConversationUpdatesView.as_view(),
+        name="conversation_updates",
+    ),
     path("messages/<int:contact_id>/send/", views.SendMessageView.as_view(), name="send"),
     path(
         "messages/<int:contact_id>/opt-in-request/",
         views.SendOptinRequestView.as_view(),
         name="send_optin_request",
+    ),
+    path("templates/", views.TemplateListView.as_view(), name="templates"),
+    path(
+        "templates/<int:template_id>/edit/",
+        views.TemplateUpdateView.as_view(),
+        name="template_edit",
+    ),
+    path(
+        "templates/<int:template_id>/delete/",
+        views.TemplateDeleteView.as_view(),
+        name="template_delete",
     ),
     path("dev/phone/", views.DevPhoneView.as_view(), name="dev_phone"),
 ]

@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 
 from brokerages.models import Agent, Brokerage
 from contacts.models import Contact
-from messaging.models import BayNumber, Message
+from messaging.models import BayNumber, Message, MessageTemplate
 from registration.models import Brand, Campaign
 
 factory.Faker._get_faker().seed_instance(2026)
@@ -151,3 +151,12 @@ class CampaignFactory(DjangoModelFactory):
     help_message = "Bayview Realty: for help call (202) 555-0199. Reply STOP to opt out."
     privacy_policy_url = "https://bayviewrealty.example.com/privacy"
     terms_url = "https://bayviewrealty.example.com/sms-terms"
+
+
+class MessageTemplateFactory(DjangoModelFactory):
+    class Meta:
+        model = MessageTemplate
+
+    agent = factory.SubFactory(AgentFactory)
+    name = factory.Sequence(lambda n: f"Open house {n}")
+    body = "Hi {first_name}, open house Saturday 2-4pm. {agent_name}, {brokerage}"
