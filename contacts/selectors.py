@@ -12,8 +12,16 @@ CONTACTS_PAGE_SIZE = 50
 HISTORY_LIMIT = 200
 
 
+_PHONE_LIKE = re.compile(r"^[\d\s()+.\-]+$")
+
+
 def _search(contacts, query: str):
-    """Every word must match a name or the e-mail; digits also match the phone."""
+    """A query that looks like a phone matches phones by their digits; any
+    other matches word by word, each in a name or the e-mail (or, for a run
+    of three digits or more, the phone)."""
+    digits = re.sub(r"\D", "", query)
+    if _PHONE_LIKE.match(query) and len(digits) >= 3:
+        return contacts.filter(phone__contains=digits)
     for word in query.split():
         digits = re.sub(r"\D", "", word)
         match = (

@@ -112,6 +112,14 @@ def consent_badges(*, bay_number: BayNumber, phones) -> dict[str, Badge]:
     }
 
 
+def consent_badge(*, bay_number: BayNumber, phone: str, state: str) -> Badge:
+    """The badge of one phone whose consent state is already known; at most
+    one query, for the flag."""
+    if phone in flagged_phones(bay_number=bay_number, phones=[phone]):
+        return BADGES[FLAGGED]
+    return BADGES[ConsentState(state)]
+
+
 # --- The inbox ------------------------------------------------------------------
 
 

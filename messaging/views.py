@@ -120,14 +120,16 @@ class ConversationMixin(NumberTabsMixin):
         if self.bay_number is None:
             return {"decision": None}
         decision = check_send(bay_number=self.bay_number, phone=self.contact.phone)
-        badge = selectors.consent_badges(bay_number=self.bay_number, phones=[self.contact.phone])
+        badge = selectors.consent_badge(
+            bay_number=self.bay_number, phone=self.contact.phone, state=decision.state
+        )
         body = form["body"].value() if form is not None else self.template_body()
         return {
             "contact": self.contact,
             "bay_number": self.bay_number,
             "decision": decision,
             "gate_key": f"{decision.state}:{decision.allowed}:{decision.can_request_optin}",
-            "badge": badge[self.contact.phone],
+            "badge": badge,
             "form": form or SendMessageForm(agent=self.request.user),
             "body": body or "",
             "count": count_segments(body or ""),

@@ -1,0 +1,143 @@
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from contacts.importer import MAX_ROWS, parse_contacts_csv
+from contacts.models import Contact
+from contacts.services import contacts_import
+from tests.factories import AgentFactory, ContactFactory
+
+MESSY = (Path(__file__).parent / "data" / "messy_phones.csv").read_bytes()
+
+# Spreadsheet row -> the E.164 phone stored, for every row that is taken.
+TAKEN = {
+    2: "+13305550107",
+    3: "+17035550118",
+    4: "+16505550109",
+    5: "+12025550143",
+    6: "+12025550144",
+    7: "+12025550145",
+    8: "+12025550146",
+    9: "+12025550147",
+    10: "+12025550148",
+    11: "+12025550154",
+    12: "+12025550152",
+    13: "+12025550153",
+    14: "+12025550150",
+    15: "+12025550151",
+    16: "+12025550158",
+    17: "+442079460958",
+    23: "+12025550149",
+    27: "+12025550157",
+    29: "+12025550159",
+}
+# Spreadsheet row -> the start of the reason it was not taken.
+SKIPPED = {
+    18: "'555-0101' is not a valid phone number.",
+    19: "55501 is a short code, not a phone number.",
+    20: "No phone number.",
+    21: "'n/a' is not a phone number.",
+    22: "2.02555E+09 lost its digits in a spreadsheet.",
+    24: "Same number as row 23.",
+    25: "Already in your contacts, as Pat Owner.",
+    26: "No name.",
+}
+WARNED = {
+    9: "Extension 12 dropped: texts cannot reach an extension.",
+    10: "Extension 3 dropped: texts cannot reach an extension.",
+    27: "E-mail 'not-an-email' is not valid; left out.",
+}
+
+
+@pytest.fixture
+def agent(db):
+    agent = AgentFactory()
+    ContactFactory(agent=agent, first_name="Pat", last_name="Owner", phone="+12025550142")
+    return agent
+
+
+class ContactsImportTests:
+    def test_messy_phones_are_normalised_and_each_refusal_says_why(self, agent):
+        report = contacts_import(agent=agent, data=MESSY)
+
+        stored = dict(agent.contacts.exclude(first_name="Pat").values_list("phone", "first_name"))
+        assert sorted(stored) == sorted(TAKEN.values())
+        assert report.created == len(TAKEN)
+        assert report.rows == 27
+        assert {p.row: p.reason[: len(SKIPPED[p.row])] for p in report.skipped} == SKIPPED
+        assert {p.row: p.reason for p in report.warnings} == WARNED
+
+    def test_fc13_ten_digit_numbers_keep_every_digit(self, agent):
+        contacts_import(agent=agent, data=MESSY)
+
+        for name, phone in [
+            ("Ava", "+13305550107"),
+            ("Ben", "+17035550118"),
+            ("Cara", "+16505550109"),
+        ]:
+            contact = agent.contacts.get(first_name=name)
+            assert contact.phone == phone
+            assert len(contact.phone) == 12
+
+    def test_reports_the_phone_as_written(self, agent):
+        report = contacts_import(agent=agent, data=MESSY)
+
+        shortcode = next(p for p in report.skipped if p.row == 19)
+        assert (shortcode.name, shortcode.phone) == ("Rae Vance", "55501")
+
+    def test_reads_names_kind_and_email(self, agent):
+        contacts_import(agent=agent, data=MESSY)
+
+        zed = agent.contacts.get(phone="+12025550159")
+        assert (zed.first_name, zed.last_name, zed.email) == ("Zed", "Quill", "zed@example.com")
+        assert zed.kind == Contact.Kind.LEAD
+        assert agent.contacts.get(first_name="Ben").kind == Contact.Kind.CONTACT
+
+    def test_importing_the_same_file_again_adds_nothing(self, agent):
+        contacts_import(agent=agent, data=MESSY)
+
+        again = contacts_import(agent=agent, data=MESSY)
+
+        assert again.created == 0
+        assert agent.contacts.count() == len(TAKEN) + 1
+        assert sum(p.reason.startswith("Already in your contacts") for p in again.skipped) == 20
+
+    def test_another_agents_phones_do_not_count_as_duplicates(self, agent):
+        other = AgentFactory()
+
+        contacts_import(agent=other, data=MESSY)
+
+        assert other.contacts.filter(phone="+12025550142").exists()
+
+    def test_semicolons_windows_1252_and_a_single_name_column(self, agent):
+        data = "Name;Cell\r\nJosé Álvarez;(202) 555-0171\r\nMadonna;202-555-0172\r\n".encode(
+            "cp1252"
+        )
+
+        report = contacts_import(agent=agent, data=data)
+
+        assert report.created == 2
+        jose = agent.contacts.get(phone="+12025550171")
+        assert (jose.first_name, jose.last_name) == ("José", "Álvarez")
+        assert agent.contacts.get(phone="+12025550172").first_name == "Madonna"
+
+
+class ParseContactsCsvTests:
+    def test_a_file_without_a_phone_column_is_refused(self):
+        with pytest.raises(ValidationError, match="no phone column"):
+            parse_contacts_csv(b"First name,Last name\r\nAva,Parker\r\n")
+
+    def test_a_file_without_a_name_column_is_refused(self):
+        with pytest.raises(ValidationError, match="no name column"):
+            parse_contacts_csv(b"Phone\r\n2025550101\r\n")
+
+    def test_an_empty_file_is_refused(self):
+        with pytest.raises(ValidationError, match="empty"):
+            parse_contacts_csv(b"")
+
+    def test_too_many_rows_is_refused(self):
+        rows = "".join(f"C{n},2025550101\r\n" for n in range(MAX_ROWS + 1))
+
+        with pytest.raises(ValidationError, match="more than 10,000"):
+            parse_contacts_csv(("Name,Phone\r\n" + rows).encode())
