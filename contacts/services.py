@@ -124,8 +124,11 @@ def contacts_import(*, agent, data: bytes) -> ImportReport:
     Raises ValidationError when the file as a whole cannot be read.
     """
     parsed = parse_contacts_csv(data)
-    report = ImportReport(rows=parsed.rows, skipped=parsed.problems, warnings=parsed.warnings)
+    report = ImportReport(rows=parsed.rows, skipped=parsed.problems)
     fresh = _drop_existing(agent, parsed.drafts, report)
+    # A warning matters only for a row that was taken.
+    taken = {draft.row for draft in fresh}
+    report.warnings = [warning for warning in parsed.warnings if warning.row in taken]
     try:
         with transaction.atomic():
             Contact.objects.bulk_create(

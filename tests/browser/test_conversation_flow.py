@@ -17,39 +17,17 @@ from messaging.simulator import inbound_params
 from optin.models import ConsentState
 from tests.factories import AgentFactory, BayNumberFactory, ContactFactory
 from tests.screens import give_consent, reply
-from tests.services import ROOT, chromium_binary
+from tests.services import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+MESSY_CSV = ROOT / "tests" / "contacts" / "data" / "messy_phones.csv"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "agent-pass-123"
 # Long enough for a few of the page's 4-second polls.
 WAIT_MS = 20_000
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    executable = chromium_binary()
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # ORM calls are synchronous and safe, so Django may allow them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def post_signed(live_server, path: str, params: dict[str, str]) -> int:
@@ -214,3 +192,69 @@ class ConversationFlowTests:
         composer = page.locator("[data-composer] textarea").bounding_box()
         assert composer["y"] + composer["height"] <= PHONE["height"]
         context.close()
+
+    def test_templates_import_and_forms(self, live_server, browser):
+        """Save a template and insert it merged; import the messy CSV; the
+        forms and reports of the secondary screens, on both screen sizes."""
+        from playwright.sync_api import expect
+
+        agent, bay_number, _nora = build_office()
+        olivia = agent.contacts.get(first_name="Olivia")
+        page = browser.new_page(viewport=DESKTOP)
+        page.goto(live_server.url + reverse("login"))
+        shoot(page, "login-desktop")
+        log_in(page, live_server, agent)
+
+        page.get_by_role("link", name="Templates").click()
+        page.get_by_label("Name").fill("Open house")
+        page.get_by_label("Text").fill("Hi {first_name}, open house Sat 2-4pm. {agent_name}")
+        page.get_by_role("button", name="Save template").click()
+        expect(page.locator(".template-item h3")).to_have_text("Open house")
+        shoot(page, "templates-desktop")
+
+        page.goto(
+            live_server.url
+            + reverse("messaging:conversation", args=[olivia.pk])
+            + f"?bay_number={bay_number.pk}"
+        )
+        page.get_by_label("Template").select_option(label="Open house")
+        page.get_by_role("button", name="Insert").click()
+        expect(page.get_by_label("Text to Olivia Chen")).to_have_value(
+            "Hi Olivia, open house Sat 2-4pm. Alex Rivera"
+        )
+        expect(page.locator("[data-characters]")).to_have_text("44")
+
+        page.goto(live_server.url + reverse("contacts:import"))
+        page.locator("#id_file").set_input_files(MESSY_CSV)
+        page.get_by_role("button", name="Import").click()
+        expect(page.get_by_role("heading", name="Import finished")).to_be_visible()
+        expect(page.locator("body")).to_contain_text("55501 is a short code, not a phone number.")
+        shoot(page, "import-report-desktop")
+
+        page.goto(live_server.url + reverse("contacts:create"))
+        page.get_by_label("First name").fill("Hal")
+        page.get_by_label("Mobile phone").fill("555-0101")
+        page.get_by_role("button", name="Add contact").click()
+        expect(page.locator(".field-error")).to_contain_text("is not a valid phone number")
+        shoot(page, "contact-form-error-desktop")
+
+        page.goto(live_server.url + reverse("contacts:detail", args=[olivia.pk]))
+        shoot(page, "contact-desktop")
+        page.goto(live_server.url + reverse("messaging:number_detail", args=[bay_number.pk]))
+        shoot(page, "number-desktop")
+
+        page.set_viewport_size(PHONE)
+        for name, path in {
+            "import-report-phone": None,
+            "templates-phone": reverse("messaging:templates"),
+            "contact-form-phone": reverse("contacts:create"),
+        }.items():
+            if path:
+                page.goto(live_server.url + path)
+            else:
+                page.goto(live_server.url + reverse("contacts:import"))
+                page.locator("#id_file").set_input_files(MESSY_CSV)
+                page.get_by_role("button", name="Import").click()
+            shoot(page, name)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{name} scrolls sideways ({width}px)"

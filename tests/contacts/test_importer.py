@@ -100,6 +100,7 @@ class ContactsImportTests:
         again = contacts_import(agent=agent, data=MESSY)
 
         assert again.created == 0
+        assert again.warnings == []
         assert agent.contacts.count() == len(TAKEN) + 1
         assert sum(p.reason.startswith("Already in your contacts") for p in again.skipped) == 20
 
