@@ -1,15 +1,17 @@
 """Reads for the contacts screens, each scoped to one agent."""
 
+import dataclasses
 import re
 
 from django.db.models import Exists, OuterRef, Q
 
 from contacts.models import Contact
-from messaging.selectors import FLAGGED, flagged_phones
-from optin.models import Consent, ConsentEvent, ConsentState
+from messaging.selectors import DO_NOT_TEXT, FLAGGED, consent_badge
+from optin import selectors as optin_selectors
+from optin.gate import check_send
+from optin.models import Consent, ConsentState, DoNotTextEntry, OptOutReview
 
 CONTACTS_PAGE_SIZE = 50
-HISTORY_LIMIT = 200
 
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+.\-]+$")
@@ -38,8 +40,15 @@ def _with_consent(contacts, *, bay_number, consent: str):
     if consent == ConsentState.NEVER_ASKED:
         return contacts.exclude(Exists(consents.exclude(state=ConsentState.NEVER_ASKED)))
     if consent == FLAGGED:
-        phones = contacts.values_list("phone", flat=True)
-        return contacts.filter(phone__in=flagged_phones(bay_number=bay_number, phones=phones))
+        reviews = OptOutReview.objects.filter(
+            bay_number=bay_number, phone=OuterRef("phone"), decided_at__isnull=True
+        )
+        return contacts.filter(Exists(reviews))
+    if consent == DO_NOT_TEXT:
+        entries = DoNotTextEntry.objects.filter(
+            brokerage_id=bay_number.brokerage_id, phone=OuterRef("phone"), removed_at__isnull=True
+        )
+        return contacts.filter(Exists(entries))
     return contacts.filter(Exists(consents.filter(state=consent)))
 
 
@@ -54,11 +63,43 @@ def contact_list(*, agent, query: str = "", bay_number=None, consent: str = ""):
     return contacts
 
 
-def consent_history(*, contact, bay_numbers):
-    """The consent ledger of the contact's phone with the agent's BAY Numbers,
-    newest first (at most HISTORY_LIMIT rows)."""
-    return (
-        ConsentEvent.objects.filter(bay_number__in=bay_numbers, phone=contact.phone)
-        .select_related("bay_number", "acting_user")
-        .order_by("-occurred_at", "-id")[:HISTORY_LIMIT]
-    )
+@dataclasses.dataclass(frozen=True)
+class TextingPanel:
+    """What the contact page shows for one of the agent's BAY Numbers."""
+
+    bay_number: object
+    decision: object
+    badge: object
+    consent: Consent | None
+    consent_events: object
+    request_status: object
+    open_reviews: list
+
+
+def texting_panels(*, agent, contact, bay_numbers) -> list[TextingPanel]:
+    """The contact's consent with each of the agent's BAY Numbers: the gate's
+    decision, the opt-in requests, open reviews and the ledger (oldest first).
+    A handful of queries for each BAY Number, none for each ledger row."""
+    panels = []
+    for bay_number in bay_numbers:
+        decision = check_send(bay_number=bay_number, phone=contact.phone)
+        panels.append(
+            TextingPanel(
+                bay_number=bay_number,
+                decision=decision,
+                badge=consent_badge(bay_number=bay_number, phone=contact.phone, decision=decision),
+                consent=bay_number.consents.filter(phone=contact.phone).first(),
+                consent_events=optin_selectors.consent_history(
+                    bay_number=bay_number, phone=contact.phone
+                ),
+                request_status=optin_selectors.optin_request_status(
+                    bay_number=bay_number, phone=contact.phone
+                ),
+                open_reviews=list(
+                    optin_selectors.open_reviews(agent).filter(
+                        bay_number=bay_number, phone=contact.phone
+                    )
+                ),
+            )
+        )
+    return panels

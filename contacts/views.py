@@ -42,23 +42,17 @@ class ContactListView(LoginRequiredMixin, View):
 
 
 class ContactDetailView(LoginRequiredMixin, View):
-    """One contact: details, consent for each BAY Number, consent history."""
+    """One contact: details, and for each BAY Number the consent, the opt-in
+    requests and the consent history."""
 
     def get(self, request, contact_id):
         contact = messaging_selectors.agent_contact(request.user, contact_id)
-        bay_numbers = list(messaging_selectors.agent_bay_numbers(request.user))
-        numbers = [
-            (
-                number,
-                messaging_selectors.consent_badges(bay_number=number, phones=[contact.phone])[
-                    contact.phone
-                ],
-            )
-            for number in bay_numbers
-        ]
-        history = selectors.consent_history(contact=contact, bay_numbers=bay_numbers)
-        context = {"contact": contact, "numbers": numbers, "history": history}
-        return render(request, "contacts/detail.html", context)
+        panels = selectors.texting_panels(
+            agent=request.user,
+            contact=contact,
+            bay_numbers=messaging_selectors.agent_bay_numbers(request.user),
+        )
+        return render(request, "contacts/detail.html", {"contact": contact, "panels": panels})
 
 
 def _extension_warning(request, form: ContactForm) -> None:

@@ -11,11 +11,14 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from messaging.models import BayNumber, Message, MessageTemplate
+from optin import selectors as optin_selectors
+from optin.gate import do_not_text_phones
 from optin.models import Consent, ConsentState
 
 INBOX_PAGE_SIZE = 25
 THREAD_PAGE_SIZE = 100
 FLAGGED = "flagged"
+DO_NOT_TEXT = "do_not_text"
 
 
 def agent_bay_numbers(agent):
@@ -79,6 +82,11 @@ BADGES = {
     FLAGGED: Badge(
         FLAGGED, "Flagged", "A reply may be an opt-out. Review it before texting again."
     ),
+    DO_NOT_TEXT: Badge(
+        DO_NOT_TEXT,
+        "Do not text",
+        "On your brokerage's do-not-text list. Nobody in the brokerage may text this phone.",
+    ),
 }
 # The order of the consent filter on the contacts list.
 BADGE_CHOICES = [(key, badge.label) for key, badge in BADGES.items()]
@@ -86,8 +94,13 @@ BADGE_CHOICES = [(key, badge.label) for key, badge in BADGES.items()]
 
 def flagged_phones(*, bay_number: BayNumber, phones) -> set[str]:
     """The phones among `phones` with a reply to `bay_number` that may be an
-    opt-out and still waits for review. One query at most."""
-    return set()
+    opt-out and still waits for review (optin's review list). One query."""
+    return optin_selectors.flagged_phones(bay_number=bay_number, phones=phones)
+
+
+def do_not_text(*, bay_number: BayNumber, phones) -> set[str]:
+    """The phones among `phones` on the brokerage's do-not-text list. One query."""
+    return do_not_text_phones(brokerage_id=bay_number.brokerage_id, phones=phones)
 
 
 def consent_states(*, bay_number: BayNumber, phones) -> dict[str, str]:
@@ -101,23 +114,32 @@ def consent_states(*, bay_number: BayNumber, phones) -> dict[str, str]:
     return {phone: found.get(phone, ConsentState.NEVER_ASKED) for phone in phones}
 
 
+def _badge(state: str, *, flagged: bool, blocked: bool) -> Badge:
+    # The do-not-text list refuses whatever the consent, and a flag asks the
+    # agent to act, so each shows over the state.
+    if blocked:
+        return BADGES[DO_NOT_TEXT]
+    if flagged:
+        return BADGES[FLAGGED]
+    return BADGES[ConsentState(state)]
+
+
 def consent_badges(*, bay_number: BayNumber, phones) -> dict[str, Badge]:
-    """Each phone's badge for `bay_number`: flagged wins over the state,
-    because it asks the agent to act. Two queries, whatever the count."""
+    """Each phone's badge for `bay_number`. Three queries, whatever the count."""
     states = consent_states(bay_number=bay_number, phones=phones)
     flagged = flagged_phones(bay_number=bay_number, phones=list(states))
+    blocked = do_not_text(bay_number=bay_number, phones=list(states))
     return {
-        phone: BADGES[FLAGGED] if phone in flagged else BADGES[ConsentState(state)]
+        phone: _badge(state, flagged=phone in flagged, blocked=phone in blocked)
         for phone, state in states.items()
     }
 
 
-def consent_badge(*, bay_number: BayNumber, phone: str, state: str) -> Badge:
-    """The badge of one phone whose consent state is already known; at most
-    one query, for the flag."""
-    if phone in flagged_phones(bay_number=bay_number, phones=[phone]):
-        return BADGES[FLAGGED]
-    return BADGES[ConsentState(state)]
+def consent_badge(*, bay_number: BayNumber, phone: str, decision) -> Badge:
+    """The badge of one phone whose gate decision is already known; one
+    query, for the flag."""
+    flagged = bool(flagged_phones(bay_number=bay_number, phones=[phone]))
+    return _badge(decision.state, flagged=flagged, blocked=decision.do_not_text)
 
 
 # --- The inbox ------------------------------------------------------------------

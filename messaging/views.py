@@ -23,6 +23,7 @@ from messaging.merge_fields import MERGE_FIELDS, merge, merge_values
 from messaging.models import Message
 from messaging.segments import composer_config, count_segments
 from messaging.services import MAX_BODY_LENGTH, SendRefused, sms_send
+from optin import selectors as optin_selectors
 from optin.gate import check_send
 from optin.models import ConsentState
 from optin.services import ConsentRefused, consent_request_optin
@@ -121,7 +122,7 @@ class ConversationMixin(NumberTabsMixin):
             return {"decision": None}
         decision = check_send(bay_number=self.bay_number, phone=self.contact.phone)
         badge = selectors.consent_badge(
-            bay_number=self.bay_number, phone=self.contact.phone, state=decision.state
+            bay_number=self.bay_number, phone=self.contact.phone, decision=decision
         )
         body = form["body"].value() if form is not None else self.template_body()
         return {
@@ -177,8 +178,12 @@ class ConversationView(ConversationMixin, TemplateView):
             _page, conversations = selectors.inbox_page(
                 agent=self.request.user, bay_number=self.bay_number
             )
+            open_reviews = optin_selectors.open_reviews(self.request.user).filter(
+                bay_number=self.bay_number, phone=self.contact.phone
+            )
             context.update(
                 thread=thread,
+                open_reviews=open_reviews,
                 has_earlier=has_earlier,
                 conversations=conversations,
                 poll_url=reverse("messaging:conversation_updates", args=[self.contact.pk]),

@@ -51,6 +51,7 @@ class AccessibilityTests:
             "import": reverse("contacts:import"),
             "templates": reverse("messaging:templates"),
             "template form": reverse("messaging:template_edit", args=[template.pk]),
+            "possible opt-outs": reverse("optin:reviews"),
         }
         for name, path in screens.items():
             page.goto(live_server.url + path)

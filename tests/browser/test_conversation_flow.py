@@ -98,8 +98,21 @@ def log_in(page, live_server, agent):
 
 
 def shoot(page, name: str) -> None:
+    """Save a screenshot of the page as it is, once it has loaded.
+
+    On a busy machine Chromium sometimes cannot capture a frame on the first
+    try; one more try after the page settles is enough.
+    """
+    from playwright.sync_api import Error
+
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    page.wait_for_load_state("load")
+    path = str(ARTIFACTS / f"{name}.png")
+    try:
+        page.screenshot(path=path)
+    except Error:
+        page.wait_for_timeout(500)
+        page.screenshot(path=path)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,8 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from optin.models import ConsentState
-from tests.factories import AgentFactory, BayNumberFactory, ContactFactory
-from tests.screens import give_consent
+from optin.services import do_not_text_add
+from tests.factories import AdminFactory, AgentFactory, BayNumberFactory, ContactFactory
+from tests.screens import give_consent, reply
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +77,15 @@ class ContactListViewTests:
             ("pending", ["Cara Park"]),
             ("opted_in", ["Ben Ortiz"]),
             ("opted_out", ["Dan Kim"]),
-            ("flagged", []),
+            ("flagged", ["Ben Ortiz"]),
+            ("do_not_text", ["Ava Parker"]),
         ],
     )
-    def test_consent_filter(self, agent_client, people, consent, expected):
+    def test_consent_filter(self, agent_client, people, bay_number, consent, expected):
+        reply(bay_number=bay_number, phone=people["Ben"].phone, body="No problem, see you at 3")
+        admin = AdminFactory(brokerage=bay_number.brokerage)
+        do_not_text_add(brokerage=bay_number.brokerage, phone=people["Ava"].phone, actor=admin)
+
         response = agent_client.get(reverse("contacts:list"), {"consent": consent})
 
         assert names(response) == expected
@@ -120,7 +126,8 @@ class ContactDetailViewTests:
         assert 'data-state="opted_in"' in html
         assert "Opt-in requested" in html
         assert "Keyword texted by the contact" in html
-        assert "“YES”" in html
+        assert '<blockquote class="consent-quote">YES</blockquote>' in html
+        assert "Proof of consent" in html
 
     def test_history_of_another_agents_number_stays_out(self, agent_client, contact, bay_number):
         other = BayNumberFactory(phone_number="+13305550100")
@@ -128,7 +135,8 @@ class ContactDetailViewTests:
 
         html = agent_client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
 
-        assert "No consent changes yet" in html
+        assert "No consent history yet." in html
+        assert "Proof of consent" not in html
 
     def test_another_agents_contact_is_404(self, agent_client):
         for name in ("contacts:detail", "contacts:edit"):

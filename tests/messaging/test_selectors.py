@@ -6,14 +6,16 @@ from django.utils import timezone
 from messaging import selectors
 from messaging.models import Message
 from optin.models import ConsentState
+from optin.services import do_not_text_add
 from tests.factories import (
+    AdminFactory,
     AgentFactory,
     BayNumberFactory,
     ContactFactory,
     InboundMessageFactory,
     OutboundMessageFactory,
 )
-from tests.screens import give_consent
+from tests.screens import give_consent, reply
 
 pytestmark = pytest.mark.django_db
 
@@ -98,17 +100,26 @@ class ConsentBadgesTests:
 
         assert {phone: badge.key for phone, badge in badges.items()} == phones
 
-    def test_a_flagged_phone_shows_flagged_over_its_state(self, agent, bay_number, monkeypatch):
+    def test_a_reply_to_review_shows_flagged_over_its_state(self, agent, bay_number):
         contact = ContactFactory(agent=agent, phone="+12025550121")
         give_consent(bay_number=bay_number, contact=contact, state=ConsentState.OPTED_IN)
-        monkeypatch.setattr(
-            selectors, "flagged_phones", lambda *, bay_number, phones: {"+12025550121"}
-        )
+        reply(bay_number=bay_number, phone=contact.phone, body="Please don't stop sending listings")
 
-        badges = selectors.consent_badges(bay_number=bay_number, phones=["+12025550121"])
+        badges = selectors.consent_badges(bay_number=bay_number, phones=[contact.phone])
 
-        assert badges["+12025550121"].key == "flagged"
-        assert badges["+12025550121"].label == "Flagged"
+        assert badges[contact.phone].key == "flagged"
+        assert badges[contact.phone].label == "Flagged"
+
+    def test_a_do_not_text_phone_shows_do_not_text_over_all(self, agent, bay_number):
+        contact = ContactFactory(agent=agent, phone="+12025550121")
+        give_consent(bay_number=bay_number, contact=contact, state=ConsentState.OPTED_IN)
+        reply(bay_number=bay_number, phone=contact.phone, body="Please don't stop sending listings")
+        admin = AdminFactory(brokerage=bay_number.brokerage)
+        do_not_text_add(brokerage=bay_number.brokerage, phone=contact.phone, actor=admin)
+
+        badges = selectors.consent_badges(bay_number=bay_number, phones=[contact.phone])
+
+        assert badges[contact.phone].key == "do_not_text"
 
 
 class UnreadCountsTests:

@@ -6,7 +6,9 @@ from django.urls import reverse
 
 from messaging.models import Message
 from optin.models import ConsentState
+from optin.services import do_not_text_add
 from tests.factories import (
+    AdminFactory,
     BayNumberFactory,
     ContactFactory,
     InboundMessageFactory,
@@ -125,6 +127,30 @@ class ConversationViewTests:
         html = agent_client.get(conversation_url(contact, bay_number)).content.decode()
 
         assert "Only they can opt back in" in html
+        assert "Send Opt In Notification" not in html
+
+    def test_a_possible_opt_out_is_flagged_with_a_link_to_review_it(
+        self, agent_client, contact, bay_number
+    ):
+        give_consent(bay_number=bay_number, contact=contact, state=ConsentState.OPTED_IN)
+        reply(bay_number=bay_number, phone=contact.phone, body="Please don't stop sending listings")
+
+        html = agent_client.get(conversation_url(contact, bay_number)).content.decode()
+
+        assert 'data-state="flagged"' in html
+        assert "Possible opt-out: “Please don&#x27;t stop sending listings”" in html
+        assert f'href="{reverse("optin:reviews")}"' in html
+
+    def test_do_not_text_refuses_whatever_the_consent(self, agent_client, contact, bay_number):
+        give_consent(bay_number=bay_number, contact=contact, state=ConsentState.OPTED_IN)
+        admin = AdminFactory(brokerage=bay_number.brokerage)
+        do_not_text_add(brokerage=bay_number.brokerage, phone=contact.phone, actor=admin)
+
+        html = agent_client.get(conversation_url(contact, bay_number)).content.decode()
+
+        assert "Pat is on the do-not-text list" in html
+        assert 'data-state="do_not_text"' in html
+        assert "data-composer" not in html
         assert "Send Opt In Notification" not in html
 
     def test_shows_the_thread_both_ways_with_statuses(self, agent_client, contact, bay_number):
