@@ -257,10 +257,6 @@ class SendMessageView(ConversationMixin, View):
             )
         except SendRefused as refusal:
             messages.error(request, f"Not sent. {refusal.decision.reason}")
-        except (ValidationError, PermissionDenied) as error:
-            messages.error(
-                request, f"Not sent. {' '.join(getattr(error, 'messages', [str(error)]))}"
-            )
         return redirect(self.conversation_url())
 
 

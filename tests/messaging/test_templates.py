@@ -125,6 +125,19 @@ class TemplateViewsTests:
         agent_client.post(reverse("messaging:template_delete", args=[template.pk]))
         assert not agent.message_templates.exists()
 
+    def test_an_edit_to_a_used_name_is_shown_on_the_form(self, agent_client, agent):
+        MessageTemplateFactory(agent=agent, name="Taken")
+        template = MessageTemplateFactory(agent=agent, name="Mine")
+
+        response = agent_client.post(
+            reverse("messaging:template_edit", args=[template.pk]), {"name": "taken", "body": "Hi"}
+        )
+
+        assert response.status_code == 400
+        assert "You already have a template called" in response.content.decode()
+        template.refresh_from_db()
+        assert template.name == "Mine"
+
     def test_another_agents_template_is_404(self, agent_client):
         template = MessageTemplateFactory(name="Theirs")
 

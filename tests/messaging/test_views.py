@@ -212,6 +212,33 @@ class ConversationViewTests:
         assert response.status_code == 404
 
 
+class ConversationWithoutBayNumberTests:
+    def test_says_how_to_get_a_number(self, agent_client, contact):
+        url = reverse("messaging:conversation", args=[contact.pk])
+
+        html = agent_client.get(url).content.decode()
+
+        assert "You have no BAY Number yet." in html
+        assert "Send Opt In Notification" not in html
+
+    def test_an_optin_request_is_refused(self, agent_client, contact, outbox):
+        url = reverse("messaging:send_optin_request", args=[contact.pk])
+
+        assert agent_client.post(url).status_code == 403
+        assert outbox == []
+
+    def test_the_poll_is_404(self, agent_client, contact):
+        url = reverse("messaging:conversation_updates", args=[contact.pk])
+
+        assert agent_client.get(url).status_code == 404
+
+    def test_needs_login(self, client, contact):
+        response = client.get(reverse("messaging:conversation", args=[contact.pk]))
+
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
 class ConversationUpdatesViewTests:
     def url(self, contact, bay_number, since):
         base = reverse("messaging:conversation_updates", args=[contact.pk])
@@ -231,6 +258,16 @@ class ConversationUpdatesViewTests:
         assert "subscribed to texts" in bodies
         assert data["gate"]["key"].startswith("opted_in:True")
         assert "data-composer" in data["gate"]["html"]
+
+    def test_without_since_it_answers_the_last_moments(self, agent_client, contact, bay_number):
+        InboundMessageFactory(bay_number=bay_number, contact=contact, body="Just now")
+        base = reverse("messaging:conversation_updates", args=[contact.pk])
+
+        missing = agent_client.get(f"{base}?bay_number={bay_number.pk}").json()
+        naive = agent_client.get(f"{base}?bay_number={bay_number.pk}&since=2000-01-01T00:00").json()
+
+        assert ["Just now" in m["html"] for m in missing["messages"]] == [True]
+        assert ["Just now" in m["html"] for m in naive["messages"]] == [True]
 
     def test_hidden_page_does_not_mark_texts_read(self, agent_client, contact, bay_number):
         message = InboundMessageFactory(bay_number=bay_number, contact=contact)
@@ -346,6 +383,21 @@ class SendOptinRequestViewTests:
         assert "Reply YES to opt in" in outbox[0].body
         assert 'data-state="pending"' in html
         assert "Opt-in request sent to" in html
+
+    def test_a_second_request_within_the_cool_down_is_refused_with_why(
+        self, agent_client, contact, bay_number, outbox, run_on_commit
+    ):
+        url = reverse("messaging:send_optin_request", args=[contact.pk])
+        with run_on_commit():
+            agent_client.post(url, {"bay_number": bay_number.pk})
+
+        with run_on_commit():
+            response = agent_client.post(url, {"bay_number": bay_number.pk}, follow=True)
+
+        assert len(outbox) == 1
+        assert "Opt-in request not sent. You asked this contact to opt in" in (
+            response.content.decode()
+        )
 
     def test_another_agents_bay_number_is_404(self, agent_client, contact, outbox):
         url = reverse("messaging:send_optin_request", args=[contact.pk])
