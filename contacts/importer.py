@@ -212,8 +212,20 @@ def _read_row(number: int, cells: dict[str, str], parsed: ParsedFile, seen: dict
 
 def parse_contacts_csv(data: bytes) -> ParsedFile:
     """Read every row of a contacts CSV. Raises ValidationError when the file
-    as a whole cannot be used (too big, no header, no phone column)."""
-    reader = _reader(_decode(data))
+    as a whole cannot be used (too big, not text, no header, no phone column)."""
+    if b"\x00" in data[:8192]:
+        # A spreadsheet saved as .xlsx or .numbers is binary, not CSV.
+        raise ValidationError(
+            "This is not a CSV file. In your spreadsheet, choose Save As (or Export) and CSV."
+        )
+    try:
+        return _parse(_decode(data))
+    except csv.Error as error:
+        raise ValidationError(f"The file could not be read as CSV ({error}).") from None
+
+
+def _parse(text: str) -> ParsedFile:
+    reader = _reader(text)
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
         raise ValidationError("The file is empty.")

@@ -137,6 +137,18 @@ class ParseContactsCsvTests:
         with pytest.raises(ValidationError, match="empty"):
             parse_contacts_csv(b"")
 
+    def test_a_spreadsheet_file_is_refused_with_what_to_do(self):
+        xlsx = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256))
+
+        with pytest.raises(ValidationError, match="not a CSV file. In your spreadsheet"):
+            parse_contacts_csv(xlsx)
+
+    def test_a_field_too_long_for_csv_is_refused(self):
+        data = b'Name,Phone\r\n"' + b"a" * 200_000 + b'",2025550101\r\n'
+
+        with pytest.raises(ValidationError, match="could not be read as CSV"):
+            parse_contacts_csv(data)
+
     def test_too_many_rows_is_refused(self):
         rows = "".join(f"C{n},2025550101\r\n" for n in range(MAX_ROWS + 1))
 
