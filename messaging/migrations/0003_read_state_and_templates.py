@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0001_initial'),
-        ('messaging', '0001_initial'),
+        ('messaging', '0002_alter_message_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
