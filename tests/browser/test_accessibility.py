@@ -9,8 +9,9 @@ from tests.browser.test_conversation_flow import (
     PHONE,
     build_office,
     log_in,
+    shoot,
 )
-from tests.factories import MessageTemplateFactory
+from tests.factories import AdminFactory, MessageTemplateFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -58,3 +59,22 @@ class AccessibilityTests:
             found[name] = violations(page)
 
         assert {name: found for name, found in found.items() if found} == {}
+
+    def test_a_brokerage_admins_menu(self, live_server, browser):
+        """An admin's Admin menu opens, reaches its pages, and passes axe."""
+        from playwright.sync_api import expect
+
+        admin = AdminFactory(username="ada")
+        page = browser.new_page(viewport=DESKTOP)
+        log_in(page, live_server, admin)
+
+        page.get_by_text("Admin", exact=True).click()
+        menu = page.locator(".nav-menu-items")
+        expect(menu.get_by_role("link", name="Do-not-text list")).to_be_visible()
+        shoot(page, "brokerage-menu-desktop")
+        found = violations(page)
+        menu.get_by_role("link", name="Do-not-text list").click()
+
+        expect(page.get_by_role("heading", name="Do-not-text list")).to_be_visible()
+        assert found == []
+        assert violations(page) == []
