@@ -25,14 +25,6 @@ class SendMessageForm(forms.Form):
         return validate_body(normalize_newlines(self.cleaned_data["body"]))
 
 
-class BayNumberChoiceForm(forms.Form):
-    bay_number = forms.ModelChoiceField(queryset=None, empty_label=None)
-
-    def __init__(self, *args, agent, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["bay_number"].queryset = agent_bay_numbers(agent)
-
-
 class MessageTemplateForm(forms.Form):
     name = forms.CharField(max_length=80)
     body = forms.CharField(

@@ -196,6 +196,15 @@ class ConversationView(ConversationMixin, TemplateView):
         return super().get_context_data(tabs=self.number_tabs(self.bay_number), **context, **kwargs)
 
 
+def _parse_since(value: str) -> datetime.datetime:
+    """The poll's `since`, or the last moments when it is missing or not a time."""
+    try:
+        since = parse_datetime(value)
+    except ValueError:
+        since = None
+    return since or timezone.now() - POLL_OVERLAP
+
+
 class ConversationUpdatesView(ConversationMixin, View):
     """What changed in a conversation since `since`, for the page's poll:
     new and changed texts, the badge, and the composer or refusal."""
@@ -203,7 +212,7 @@ class ConversationUpdatesView(ConversationMixin, View):
     def get(self, request, contact_id):
         if self.bay_number is None:
             raise Http404("No BAY Number.")
-        since = parse_datetime(request.GET.get("since", "")) or timezone.now() - POLL_OVERLAP
+        since = _parse_since(request.GET.get("since", ""))
         if timezone.is_naive(since):
             since = timezone.make_aware(since, datetime.UTC)
         cursor = timezone.now() - POLL_OVERLAP

@@ -264,9 +264,13 @@ class ConversationUpdatesViewTests:
         base = reverse("messaging:conversation_updates", args=[contact.pk])
 
         missing = agent_client.get(f"{base}?bay_number={bay_number.pk}").json()
+        broken = agent_client.get(
+            f"{base}?bay_number={bay_number.pk}&since=2026-13-45T99:00"
+        ).json()
         naive = agent_client.get(f"{base}?bay_number={bay_number.pk}&since=2000-01-01T00:00").json()
 
         assert ["Just now" in m["html"] for m in missing["messages"]] == [True]
+        assert ["Just now" in m["html"] for m in broken["messages"]] == [True]
         assert ["Just now" in m["html"] for m in naive["messages"]] == [True]
 
     def test_hidden_page_does_not_mark_texts_read(self, agent_client, contact, bay_number):
