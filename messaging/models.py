@@ -1,6 +1,9 @@
 """BAY Numbers and every text that goes through them, in either direction."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from clientbay.models import TimeStampedModel
@@ -25,6 +28,20 @@ class BayNumber(TimeStampedModel):
     messaging_service_sid = models.CharField(max_length=34, blank=True, help_text="MG…")
     friendly_name = models.CharField(max_length=64, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    # Carriers give each 10DLC number a throughput; blank uses
+    # SMS_DEFAULT_RATE_MPS. Every worker shares this limit through Redis.
+    send_rate_mps = models.DecimalField(
+        "send rate (texts per second)",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    # Set when the carrier says the number's campaign is not registered
+    # (error 30034): its queued texts wait instead of failing one by one.
+    sending_held_at = models.DateTimeField(null=True, blank=True)
+    sending_held_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name = "BAY Number"
@@ -36,6 +53,11 @@ class BayNumber(TimeStampedModel):
     @property
     def display(self) -> str:
         return display_phone(self.phone_number)
+
+    @property
+    def rate_mps(self) -> Decimal:
+        """The texts per second this number may send."""
+        return self.send_rate_mps or Decimal(str(settings.SMS_DEFAULT_RATE_MPS))
 
 
 class Message(TimeStampedModel):
@@ -64,6 +86,7 @@ class Message(TimeStampedModel):
         BLOCKED_NO_CONSENT = "blocked_no_consent", "Not sent: no consent"
         BLOCKED_UNREGISTERED = "blocked_unregistered", "Not sent: campaign not approved"
         RECEIVED = "received", "Received"
+        NEEDS_REVIEW = "needs_review", "Needs review: it may or may not have gone out"
 
     direction = models.CharField(max_length=8, choices=Direction.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGULAR)
@@ -94,8 +117,19 @@ class Message(TimeStampedModel):
         related_name="+",
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Outbound delivery: the earliest time the text may go (quiet hours), when
+    # its task last went to the broker, and when a worker claimed it.
+    not_before = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The carrier's "done" time from the delivery receipt (RawDlrDoneDate),
+    # as given: YYMMDDhhmm in a zone that varies by carrier.
+    dlr_done_date = models.CharField(max_length=20, blank=True)
+    bulk_send = models.ForeignKey(
+        "BulkSend", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
     # Inbound only: the webhook's whole form, and when handling finished.
     raw_payload = models.JSONField(default=dict, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -117,6 +151,7 @@ class Message(TimeStampedModel):
                 condition=models.Q(direction="inbound", read_at__isnull=True),
                 name="message_unread_idx",
             ),
+            models.Index(fields=["bulk_send", "status"]),
         ]
 
     def __str__(self):
@@ -130,6 +165,76 @@ class Message(TimeStampedModel):
     def counterpart_phone(self) -> str:
         """The contact's side of the conversation."""
         return self.to_phone if self.is_outbound else self.from_phone
+
+    @property
+    def not_before_local(self):
+        """When a text waiting for quiet hours goes, in the recipient's time."""
+        if self.not_before is None:
+            return None
+        from messaging.quiet_hours import recipient_local_time
+
+        return recipient_local_time(self.to_phone, self.not_before)
+
+
+class StatusReceipt(models.Model):
+    """One status callback from Twilio, kept once per (MessageSid, status).
+
+    The unique pair makes a repeated callback a no-op, decided by the
+    database. A receipt that arrives before the send recorded its SID waits
+    here, unapplied, until the SID is known.
+    """
+
+    message_sid = models.CharField(max_length=34)
+    status = models.CharField(max_length=20)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="receipts"
+    )
+    error_code = models.CharField(max_length=10, blank=True)
+    raw_dlr_done_date = models.CharField(max_length=20, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_sid", "status"], name="status_receipt_unique_sid_status"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["message_sid"],
+                condition=models.Q(applied_at__isnull=True),
+                name="status_receipt_unapplied",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.message_sid} {self.status}"
+
+
+class BulkSend(TimeStampedModel):
+    """One text, with merge fields, that an agent sent to many contacts.
+
+    Each recipient's text is a Message pointing here; the ones the consent
+    gate (or a bad number) kept back are listed in `skipped` with the reason.
+    """
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulk_sends"
+    )
+    bay_number = models.ForeignKey(BayNumber, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    recipients = models.PositiveIntegerField(default=0)
+    queued = models.PositiveIntegerField(default=0)
+    # [{"contact_id", "name", "reason_code", "reason"}, ...]
+    skipped = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Bulk send #{self.pk}"
 
 
 class MessageTemplate(TimeStampedModel):

@@ -1,17 +1,28 @@
 """The transactional outbox: a text is a row before it is a task.
 
-`outbox_add` writes the queued row; the task is sent to Celery only after the
+`outbox_add` writes the queued row; its task goes to Celery only after the
 surrounding transaction commits, so a worker never looks for a row that a
-rollback took away.
+rollback took away. A text that must wait for the recipient's daytime gets
+`not_before` and no task at all: a Celery countdown of hours would outlive
+the broker's visibility timeout. `outbox_dispatch`, run every few seconds by
+Celery beat, queues what is due: texts whose window opened, texts whose task
+was lost (Redis down or emptied), and a BAY Number's backlog a little at a
+time, at the pace its rate limit allows.
 """
 
+import datetime
 import functools
 import logging
+import math
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 
+from messaging import quiet_hours, ratelimit
 from messaging.models import Message
 
 logger = logging.getLogger(__name__)
@@ -28,7 +39,11 @@ def outbox_add(
     """Write a queued outbound text and enqueue its task on commit.
 
     The caller has already asked the consent gate; the worker asks again.
+    Outside the recipient's sending window the text waits, with `not_before`
+    saying until when, and the dispatcher queues it then.
     """
+    now = timezone.now()
+    not_before = quiet_hours.send_after(phone=to_phone, kind=kind, at=now)
     message = Message.objects.create(
         direction=Message.Direction.OUTBOUND,
         kind=kind,
@@ -39,20 +54,155 @@ def outbox_add(
         body=body,
         status=Message.Status.QUEUED,
         sent_by=sent_by,
+        not_before=not_before,
+        dispatched_at=None if not_before else now,
     )
-    logger.info("Queued %s message %s", kind, message.pk)
-    transaction.on_commit(functools.partial(enqueue_send, message.pk))
+    if not_before:
+        logger.info("Queued %s message %s to go after %s", kind, message.pk, not_before)
+    else:
+        logger.info("Queued %s message %s", kind, message.pk)
+        transaction.on_commit(functools.partial(enqueue_send, message.pk))
     return message
 
 
-def enqueue_send(message_id: int) -> None:
-    """Hand the text to Celery. If the broker is down the row stays queued and
-    the periodic re-queue job sends it later, so nothing is lost."""
+def outbox_add_many(*, bay_number, texts, kind: str, sent_by=None, bulk_send=None) -> int:
+    """Write many queued texts in one insert; the dispatcher paces them out.
+
+    `texts` holds (contact, body) pairs the gate already allowed. Returns the
+    number written. Nothing is enqueued here: the caller kicks the
+    dispatcher on commit, which queues them at the number's rate.
+    """
+    now = timezone.now()
+    rows = [
+        Message(
+            direction=Message.Direction.OUTBOUND,
+            kind=kind,
+            bay_number=bay_number,
+            contact=contact,
+            from_phone=bay_number.phone_number,
+            to_phone=contact.phone,
+            body=body,
+            status=Message.Status.QUEUED,
+            sent_by=sent_by,
+            bulk_send=bulk_send,
+            not_before=quiet_hours.send_after(phone=contact.phone, kind=kind, at=now),
+        )
+        for contact, body in texts
+    ]
+    Message.objects.bulk_create(rows, batch_size=500)
+    logger.info("Queued %s %s messages from BAY Number %s", len(rows), kind, bay_number.pk)
+    return len(rows)
+
+
+def enqueue_send(message_id: int, countdown: float = 0) -> bool:
+    """Hand the text to Celery. If the broker is down the row stays queued,
+    marked undispatched, and the dispatcher sends it later: nothing is lost."""
     from messaging.tasks import send_sms
 
     try:
-        send_sms.delay(message_id)
+        send_sms.apply_async((message_id,), countdown=countdown or None)
     except Exception:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise
         logger.exception("Could not enqueue message %s; it stays queued", message_id)
+        Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+            dispatched_at=None
+        )
+        return False
+    return True
+
+
+def _due(now: datetime.datetime, bay_number_ids=None):
+    """Queued outbound texts that may go now and have no live task."""
+    lost_before = now - datetime.timedelta(seconds=settings.SMS_REQUEUE_AFTER_SECONDS)
+    due = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.QUEUED,
+        bay_number__sending_held_at__isnull=True,
+    ).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=lost_before),
+    )
+    if bay_number_ids is not None:
+        due = due.filter(bay_number_id__in=bay_number_ids)
+    return due
+
+
+def _in_flight(now: datetime.datetime, bay_number_ids) -> dict[int, int]:
+    """How many texts of each number already have a live task."""
+    lost_before = now - datetime.timedelta(seconds=settings.SMS_REQUEUE_AFTER_SECONDS)
+    rows = (
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            status=Message.Status.QUEUED,
+            bay_number_id__in=bay_number_ids,
+            dispatched_at__gte=lost_before,
+        )
+        .values("bay_number_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["bay_number_id"]: row["count"] for row in rows}
+
+
+def _plan(candidates, in_flight: dict[int, int], paced: bool) -> list[tuple[int, float]]:
+    """Pick (message id, countdown) pairs: per number, at most what its rate
+    sends within the horizon, spaced one slot apart after its live tasks."""
+    by_number = defaultdict(list)
+    for message_id, bay_number_id, rate in candidates:
+        by_number[(bay_number_id, rate)].append(message_id)
+
+    chosen = []
+    for (bay_number_id, rate), ids in by_number.items():
+        if not paced:
+            chosen += [(message_id, 0.0) for message_id in ids]
+            continue
+        rate = float(rate or settings.SMS_DEFAULT_RATE_MPS)
+        ahead = in_flight.get(bay_number_id, 0)
+        room = max(0, math.ceil(rate * settings.SMS_DISPATCH_HORIZON_SECONDS) - ahead)
+        chosen += [
+            (message_id, round((ahead + index) / rate, 3))
+            for index, message_id in enumerate(ids[:room])
+        ]
+    return chosen
+
+
+def outbox_dispatch(*, now=None, bay_number_ids=None) -> dict[str, int]:
+    """Queue every text that is due and has no live task, paced per number.
+
+    Rows are picked with SKIP LOCKED and stamped `dispatched_at` before the
+    tasks go out on commit, so two dispatchers never queue the same text.
+    Returns counts: how many were queued, how many of those had lost their
+    task or had waited for their window, and how many the pacing left for
+    a later run.
+    """
+    now = now or timezone.now()
+    paced = ratelimit.is_active()
+    with transaction.atomic():
+        candidates = list(
+            _due(now, bay_number_ids)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("id")
+            .values_list(
+                "id", "bay_number_id", "bay_number__send_rate_mps", "dispatched_at", "not_before"
+            )[: settings.SMS_DISPATCH_BATCH]
+        )
+        numbers = {row[1] for row in candidates}
+        in_flight = _in_flight(now, numbers) if paced else {}
+        chosen = _plan([row[:3] for row in candidates], in_flight, paced)
+        Message.objects.filter(pk__in=[message_id for message_id, _ in chosen]).update(
+            dispatched_at=now
+        )
+        for message_id, countdown in chosen:
+            transaction.on_commit(functools.partial(enqueue_send, message_id, countdown))
+
+    chosen_ids = {message_id for message_id, _ in chosen}
+    picked = [row for row in candidates if row[0] in chosen_ids]
+    counts = {
+        "dispatched": len(chosen),
+        "requeued_lost": sum(1 for row in picked if row[3] is not None),
+        "window_opened": sum(1 for row in picked if row[4] is not None),
+        "left_for_later": len(candidates) - len(chosen),
+    }
+    if chosen:
+        logger.info("Dispatched queued messages: %s", counts)
+    return counts

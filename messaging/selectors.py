@@ -273,3 +273,21 @@ def bay_number_stats(*, bay_number: BayNumber) -> BayNumberStats:
     return BayNumberStats(
         consents=consents, sent_30_days=counts["sent"], received_30_days=counts["received"]
     )
+
+
+def messages_needing_review(*, agent=None, brokerage=None):
+    """Texts that may or may not have gone out (a worker died mid-send, or
+    Twilio never answered), newest first: the agent's own, or a brokerage's."""
+    held = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND, status=Message.Status.NEEDS_REVIEW
+    ).select_related("contact", "bay_number")
+    if agent is not None:
+        held = held.filter(bay_number__agent=agent)
+    if brokerage is not None:
+        held = held.filter(bay_number__brokerage=brokerage)
+    return held.order_by("-updated_at")
+
+
+def held_bay_numbers(*, brokerage):
+    """A brokerage's BAY Numbers whose sending is held (error 30034)."""
+    return BayNumber.objects.filter(brokerage=brokerage, sending_held_at__isnull=False)

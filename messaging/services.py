@@ -1,19 +1,24 @@
 """Sending texts, receiving them, and following their delivery."""
 
+import datetime
+import functools
 import logging
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from contacts.models import Contact
 from contacts.phones import e164_or_none
+from messaging import quiet_hours, ratelimit
 from messaging.backends import SmsBackendError, SmsMessage, get_connection
-from messaging.errors import TWILIO_ERRORS, Consequence, ErrorInfo, classify_error
+from messaging.errors import Consequence, ErrorInfo, classify_error, delivery_error
 from messaging.merge_fields import MERGE_FIELDS, unknown_fields
-from messaging.models import BayNumber, Message, MessageTemplate
-from messaging.outbox import outbox_add, status_callback_url
+from messaging.models import BayNumber, Message, MessageTemplate, StatusReceipt
+from messaging.outbox import enqueue_send, outbox_add, status_callback_url
 from optin import services as consent_services
 from optin.gate import (
     SendDecision,
@@ -64,6 +69,15 @@ class TransientSendError(Exception):
     """The provider failed in a way worth retrying; the text stays queued."""
 
 
+class RateLimited(Exception):
+    """The BAY Number used its sends for this second; try after `wait` seconds.
+    Nothing was sent and the text is queued again."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"rate limited for {wait:.3f}s")
+        self.wait = wait
+
+
 def validate_body(body: str) -> str:
     """Return the body stripped of surrounding whitespace, or raise ValidationError."""
     body = (body or "").strip()
@@ -90,7 +104,8 @@ def sms_send(*, agent, bay_number: BayNumber, contact: Contact, body: str) -> Me
     """Queue the agent's text to a contact, if the consent gate allows it.
 
     Raises PermissionDenied, ValidationError or SendRefused; the task is
-    enqueued when the transaction commits.
+    enqueued when the transaction commits. Outside the contact's sending
+    window the returned message's `not_before` says when it will go.
     """
     check_ownership(agent=agent, bay_number=bay_number, contact=contact)
     body = validate_body(body)
@@ -108,84 +123,131 @@ def sms_send(*, agent, bay_number: BayNumber, contact: Contact, body: str) -> Me
     )
 
 
-def delivery_error(code: str) -> ErrorInfo:
-    """Return what a status callback's ErrorCode means for the text."""
-    if code.isdigit() and int(code) in TWILIO_ERRORS:
-        return TWILIO_ERRORS[int(code)]
-    suffix = f" (error {code})" if code else ""
-    return ErrorInfo(False, f"The carrier did not deliver the text{suffix}.")
+def _lock_queued(message_id: int) -> Message | None:
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("bay_number")
+        .filter(pk=message_id, direction=Message.Direction.OUTBOUND)
+        .first()
+    )
+    if message is None or message.status != Message.Status.QUEUED:
+        logger.info("Message %s is not queued; nothing to send", message_id)
+        return None
+    return message
+
+
+def _must_wait(message: Message, now) -> bool:
+    """Leave the text queued for the dispatcher when its number is held or
+    its recipient's window is closed; say so on the row. Caller holds the lock."""
+    if message.bay_number.sending_held_at is not None:
+        logger.info("Message %s waits: BAY Number %s is held", message.pk, message.bay_number_id)
+    elif message.not_before and message.not_before > now:
+        logger.info("Message %s waits until %s", message.pk, message.not_before)
+    else:
+        wait_until = quiet_hours.send_after(phone=message.to_phone, kind=message.kind, at=now)
+        if wait_until is None:
+            return False
+        message.not_before = wait_until
+        logger.info("Message %s reached quiet hours; waits until %s", message.pk, wait_until)
+    message.dispatched_at = None
+    message.save(update_fields=["not_before", "dispatched_at", "updated_at"])
+    return True
+
+
+def _registration_blocks(message: Message) -> bool:
+    """Block the text while the brokerage's A2P 10DLC registration is not
+    approved (the gate refuses new texts then; this catches queued ones)."""
+    hold = registration_hold(message.bay_number)
+    if not hold:
+        return False
+    message.status = Message.Status.BLOCKED_UNREGISTERED
+    message.failure_reason = hold
+    message.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("Message %s blocked at send time: campaign not approved", message.pk)
+    return True
+
+
+def _consent_blocks(message: Message) -> bool:
+    """Block the text if consent changed since it was queued (FC-12), or its
+    phone went on the brokerage's do-not-text list. Takes the consent row's
+    lock, so a STOP being applied wins or waits."""
+    consent = (
+        Consent.objects.select_for_update()
+        .filter(bay_number_id=message.bay_number_id, phone=message.to_phone)
+        .first()
+    )
+    state = consent.state if consent else ConsentState.NEVER_ASKED
+    do_not_text = bool(
+        do_not_text_phones(brokerage_id=message.bay_number.brokerage_id, phones=[message.to_phone])
+    )
+    refusal = delivery_refusal(kind=message.kind, state=state, do_not_text=do_not_text)
+    if not refusal:
+        return False
+
+    message.status = (
+        Message.Status.BLOCKED_OPTED_OUT
+        if state == ConsentState.OPTED_OUT
+        else Message.Status.BLOCKED_NO_CONSENT
+    )
+    message.failure_reason = refusal
+    message.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("Message %s blocked at send time (consent %s)", message.pk, state)
+    return True
 
 
 def _claim(message_id: int) -> Message | None:
     """Claim a queued text for sending, under the message's and the consent's
-    row locks. Return None when there is nothing to send."""
+    row locks. Return None when there is nothing to send now."""
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("bay_number")
-            .filter(pk=message_id, direction=Message.Direction.OUTBOUND)
-            .first()
-        )
-        if message is None or message.status != Message.Status.QUEUED:
-            logger.info("Message %s is not queued; nothing to send", message_id)
+        message = _lock_queued(message_id)
+        if message is None:
             return None
-
-        hold = registration_hold(message.bay_number)
-        if hold:
-            message.status = Message.Status.BLOCKED_UNREGISTERED
-            message.failure_reason = hold
-            message.save(update_fields=["status", "failure_reason", "updated_at"])
-            logger.info("Message %s blocked at send time: campaign not approved", message.pk)
-            return None
-
-        consent = (
-            Consent.objects.select_for_update()
-            .filter(bay_number_id=message.bay_number_id, phone=message.to_phone)
-            .first()
-        )
-        state = consent.state if consent else ConsentState.NEVER_ASKED
-        do_not_text = bool(
-            do_not_text_phones(
-                brokerage_id=message.bay_number.brokerage_id, phones=[message.to_phone]
-            )
-        )
-        refusal = delivery_refusal(kind=message.kind, state=state, do_not_text=do_not_text)
-        if refusal:
-            message.status = (
-                Message.Status.BLOCKED_OPTED_OUT
-                if state == ConsentState.OPTED_OUT
-                else Message.Status.BLOCKED_NO_CONSENT
-            )
-            message.failure_reason = refusal
-            message.save(update_fields=["status", "failure_reason", "updated_at"])
-            logger.info("Message %s blocked at send time (consent %s)", message.pk, state)
+        now = timezone.now()
+        if _must_wait(message, now) or _registration_blocks(message) or _consent_blocks(message):
             return None
 
         message.status = Message.Status.SENDING
         message.attempts += 1
-        message.save(update_fields=["status", "attempts", "updated_at"])
+        message.claimed_at = now
+        message.save(update_fields=["status", "attempts", "claimed_at", "updated_at"])
         return message
 
 
-def sms_deliver(message_id: int) -> None:
+def _unclaim(message: Message) -> None:
+    """Give back a claim that sent nothing (the rate limit said wait)."""
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+        status=Message.Status.QUEUED,
+        attempts=F("attempts") - 1,
+        claimed_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def sms_deliver(message_id: int) -> str:
     """Send one queued text through the SMS backend, at most once.
 
     Claims the row first, so a redelivered or retried task that finds it
-    already claimed does nothing. Raises TransientSendError when a retry is
-    safe; every other failure is recorded on the message.
+    already claimed does nothing. Then takes a slot under the BAY Number's
+    rate limit, or gives the claim back and raises RateLimited. Raises
+    TransientSendError when a retry is safe; every other failure is recorded
+    on the message. Returns what happened, for logs and benchmarks.
     """
     message = _claim(message_id)
     if message is None:
-        return
+        return "skipped"
 
-    bay_number = message.bay_number
+    wait = ratelimit.acquire(ratelimit.limits_for(message.bay_number))
+    if wait > 0:
+        _unclaim(message)
+        raise RateLimited(wait)
+
     sms = SmsMessage(
         to=message.to_phone,
         from_=message.from_phone,
         body=message.body,
         message_id=message.pk,
         status_callback=status_callback_url(),
-        messaging_service_sid=bay_number.messaging_service_sid,
+        messaging_service_sid=message.bay_number.messaging_service_sid,
     )
     try:
         with get_connection() as connection:
@@ -195,29 +257,46 @@ def sms_deliver(message_id: int) -> None:
             code=error.code, http_status=error.http_status, reached=error.reached_provider
         )
         _record_send_error(message, error.code, info)
-        return
+        return "failed"
 
+    _record_sent(message, sms)
+    return "sent"
+
+
+def _record_sent(message: Message, sms: SmsMessage) -> None:
+    now = timezone.now()
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-        twilio_sid=sms.sid, sent_at=timezone.now(), updated_at=timezone.now()
+        twilio_sid=sms.sid, sent_at=now, updated_at=now
     )
     logger.info("Message %s handed to the SMS backend as %s", message.pk, sms.sid)
+    if StatusReceipt.objects.filter(message_sid=sms.sid, applied_at__isnull=True).exists():
+        receipts_apply_waiting(message_sid=sms.sid)
 
 
 def _record_send_error(message: Message, code, info: ErrorInfo) -> None:
     if info.retryable:
         Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.QUEUED, error_code=str(code or ""), updated_at=timezone.now()
+            status=Message.Status.QUEUED,
+            error_code=str(code or ""),
+            claimed_at=None,
+            dispatched_at=timezone.now(),
+            updated_at=timezone.now(),
         )
         logger.warning("Message %s: retryable error %s", message.pk, code)
         raise TransientSendError(info.reason)
 
-    _fail(message, code=code, info=info)
+    status = (
+        Message.Status.NEEDS_REVIEW
+        if info.consequence == Consequence.REVIEW
+        else Message.Status.FAILED
+    )
+    _fail(message, code=code, info=info, status=status)
 
 
 def _fail(message: Message, *, code, info: ErrorInfo, status=Message.Status.FAILED) -> None:
     message.status = status
     message.error_code = str(code or "")
-    message.failure_reason = info.reason
+    message.failure_reason = info.explanation[:300]
     message.save(update_fields=["status", "error_code", "failure_reason", "updated_at"])
     logger.info("Message %s %s with error %s", message.pk, status, code or "-")
     _apply_consequence(message, code, info)
@@ -229,16 +308,128 @@ def _apply_consequence(message: Message, code, info: ErrorInfo) -> None:
     elif info.consequence == Consequence.INVALID_PHONE and message.contact_id:
         Contact.objects.filter(pk=message.contact_id).update(invalid_phone_reason=info.reason)
     elif info.consequence == Consequence.CAMPAIGN_PROBLEM:
+        bay_number_hold_sending(bay_number_id=message.bay_number_id, reason=info.reason)
         alert_campaign_problem(bay_number_id=message.bay_number_id, code=code, reason=info.reason)
 
 
 def sms_mark_failed(message_id: int, reason: str) -> None:
-    """Mark a text failed after its retries ran out (the task's failure hook)."""
-    updated = Message.objects.filter(
-        pk=message_id, status__in=[Message.Status.QUEUED, Message.Status.SENDING]
-    ).update(status=Message.Status.FAILED, failure_reason=reason[:300], updated_at=timezone.now())
+    """Mark a queued text failed after its retries ran out (the task's
+    failure hook). A claimed text is left alone: it may have gone out."""
+    updated = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+        status=Message.Status.FAILED, failure_reason=reason[:300], updated_at=timezone.now()
+    )
     if updated:
         logger.warning("Message %s failed after its retries", message_id)
+
+
+def bay_number_hold_sending(*, bay_number_id: int, reason: str) -> bool:
+    """Hold a BAY Number's sending: its queued texts wait instead of failing.
+
+    The carrier refuses every text of a number whose campaign is not
+    registered (30034), so failing them one by one would only lose them.
+    Returns whether this call put the hold on (the admins' alert is raised
+    by `registration.services.alert_campaign_problem`).
+    """
+    held = BayNumber.objects.filter(pk=bay_number_id, sending_held_at__isnull=True).update(
+        sending_held_at=timezone.now(),
+        sending_held_reason=reason[:300],
+        updated_at=timezone.now(),
+    )
+    if held:
+        logger.error("BAY Number %s: sending held until an admin resumes it", bay_number_id)
+    return bool(held)
+
+
+@transaction.atomic
+def bay_number_resume_sending(*, bay_number: BayNumber, actor=None) -> int:
+    """Lift a BAY Number's hold (an admin cleared the alert, or the campaign
+    was approved) and queue its waiting texts. Returns how many waited."""
+    BayNumber.objects.filter(pk=bay_number.pk).update(
+        sending_held_at=None, sending_held_reason="", updated_at=timezone.now()
+    )
+    bay_number.sending_held_at, bay_number.sending_held_reason = None, ""
+    waiting = Message.objects.filter(
+        bay_number=bay_number, direction=Message.Direction.OUTBOUND, status=Message.Status.QUEUED
+    ).count()
+    logger.info(
+        "BAY Number %s resumed sending (by %s); %s texts waiting",
+        bay_number.pk,
+        getattr(actor, "pk", "system"),
+        waiting,
+    )
+    transaction.on_commit(functools.partial(dispatch_soon, [bay_number.pk]))
+    return waiting
+
+
+def dispatch_soon(bay_number_ids: list[int]) -> None:
+    """Ask a worker to queue these numbers' due texts now rather than at the
+    next periodic run; if the broker is down, that run will do it."""
+    from messaging.tasks import dispatch_queued_sms
+
+    try:
+        dispatch_queued_sms.delay(bay_number_ids=bay_number_ids)
+    except Exception:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        logger.exception("Could not ask for a dispatch of BAY Numbers %s", bay_number_ids)
+
+
+def sms_flag_stuck(*, now=None) -> int:
+    """Mark texts claimed but never confirmed by Twilio as needing review.
+
+    A worker that died mid-call leaves a text SENDING with no SID: it may or
+    may not have gone out, so it is shown to a person, never resent blindly.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SMS_SENDING_TIMEOUT_SECONDS)
+    flagged = Message.objects.filter(
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, updated_at__lt=cutoff),
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.SENDING,
+        twilio_sid__isnull=True,
+    ).update(status=Message.Status.NEEDS_REVIEW, failure_reason=STUCK_REASON, updated_at=now)
+    if flagged:
+        logger.warning("Flagged %s texts stuck in sending for review", flagged)
+    return flagged
+
+
+STUCK_REASON = (
+    "Sending started but Twilio never confirmed it, so it may or may not have gone out. "
+    "Check with the contact before sending it again."
+)
+
+
+@transaction.atomic
+def sms_review_resend(*, message: Message, actor) -> Message:
+    """Queue a text held for review again, because a person decided to.
+    The consent gate and quiet hours still apply when it is sent."""
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    if locked.status != Message.Status.NEEDS_REVIEW:
+        raise ValidationError("Only a text held for review can be sent again.")
+    now = timezone.now()
+    locked.status = Message.Status.QUEUED
+    locked.failure_reason = ""
+    locked.claimed_at = None
+    locked.dispatched_at = now
+    locked.save(
+        update_fields=["status", "failure_reason", "claimed_at", "dispatched_at", "updated_at"]
+    )
+    logger.info("Message %s queued again after review by %s", locked.pk, actor.pk)
+    transaction.on_commit(functools.partial(enqueue_send, locked.pk))
+    return locked
+
+
+@transaction.atomic
+def sms_review_close(*, message: Message, actor) -> Message:
+    """Record that a text held for review is not to be sent again."""
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    if locked.status != Message.Status.NEEDS_REVIEW:
+        raise ValidationError("Only a text held for review can be closed.")
+    locked.status = Message.Status.FAILED
+    locked.failure_reason = f"Not sent again after review by {actor.display_name}."[:300]
+    locked.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("Message %s closed after review by %s", locked.pk, actor.pk)
+    return locked
 
 
 def _payload(params) -> dict:
@@ -330,36 +521,118 @@ def inbound_process(message_id: int) -> None:
         message.save(update_fields=["processed_at", "updated_at"])
 
 
-def status_callback_apply(*, params) -> Message | None:
-    """Move a sent text forward with a status callback; never backward.
+def inbound_retry_unprocessed(*, now=None, limit: int = 200) -> dict[str, int]:
+    """Handle again the stored inbound texts whose handling failed.
 
-    A late "sent" never replaces "delivered", and a repeated callback changes
-    nothing. Errors reported here (21610, 30034, ...) are handled as if the
-    send had raised them.
+    Picks texts stored over SMS_INBOUND_RETRY_AFTER_SECONDS ago and still not
+    processed; each is processed in its own transaction, so one failure does
+    not stop the rest. Returns counts.
     """
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.SMS_INBOUND_RETRY_AFTER_SECONDS)
+    ids = list(
+        Message.objects.filter(
+            direction=Message.Direction.INBOUND, processed_at__isnull=True, created_at__lt=cutoff
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    failed = 0
+    for message_id in ids:
+        try:
+            inbound_process(message_id)
+        except Exception:
+            failed += 1
+            logger.exception("Handling inbound message %s failed again", message_id)
+    return {"processed": len(ids) - failed, "failed": failed}
+
+
+def _receipt_fields(params) -> dict:
+    code = (params.get("ErrorCode") or "").strip()
+    return {
+        # A malformed ErrorCode must not stop the status update.
+        "error_code": code if code.isdigit() and len(code) <= 10 else "",
+        "raw_dlr_done_date": (params.get("RawDlrDoneDate") or "").strip()[:20],
+        "payload": _payload(params),
+    }
+
+
+def status_callback_apply(*, params) -> Message | None:
+    """Record a delivery status callback once and move its text forward.
+
+    A repeat of the same (MessageSid, status) changes nothing: the receipt's
+    unique constraint decides. A late "sent" never replaces "delivered".
+    Errors reported here (21610, 30034, ...) are handled as if the send had
+    raised them. A callback that beats the send's own record of the SID is
+    kept and applied once the SID is known.
+    """
+    sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
     twilio_status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-    new_status = _TWILIO_STATUS.get(twilio_status)
+    if not sid or twilio_status not in _TWILIO_STATUS:
+        logger.info("Ignored a status callback for %s with status %r", sid or "-", twilio_status)
+        return None
+
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(twilio_sid=sid).first()
-        if message is None or new_status is None:
-            logger.info("Status callback for unknown message %s or status %r", sid, twilio_status)
+        receipt, created = StatusReceipt.objects.get_or_create(
+            message_sid=sid[:34], status=twilio_status, defaults=_receipt_fields(params)
+        )
+        if not created:
+            logger.info("Status %s for %s delivered again; nothing to do", twilio_status, sid)
             return None
-        if _RANK.get(message.status, 3) >= _RANK[new_status]:
-            return message
-
-        message.status = new_status
-        now = timezone.now()
-        if new_status == Message.Status.DELIVERED:
-            message.delivered_at = now
-        message.save(update_fields=["status", "delivered_at", "updated_at"])
-        logger.info("Message %s (%s) is now %s", message.pk, sid, new_status)
-
-        code = (params.get("ErrorCode") or "").strip()
-        code = code if code.isdigit() and len(code) <= 10 else ""
-        if new_status in (Message.Status.FAILED, Message.Status.UNDELIVERED):
-            _fail(message, code=code, info=delivery_error(code), status=new_status)
+        message = Message.objects.select_for_update().filter(twilio_sid=sid).first()
+        if message is None:
+            logger.info("Status %s for %s kept until its send is recorded", twilio_status, sid)
+            return None
+        _apply_receipt(message, receipt)
     return message
+
+
+def _apply_receipt(message: Message, receipt: StatusReceipt) -> None:
+    """Apply one receipt to its message; caller holds the message's lock."""
+    receipt.message = message
+    receipt.applied_at = timezone.now()
+    receipt.save(update_fields=["message", "applied_at"])
+
+    new_status = _TWILIO_STATUS[receipt.status]
+    if _RANK.get(message.status, 3) >= _RANK[new_status]:
+        return
+    message.status = new_status
+    if new_status == Message.Status.DELIVERED:
+        message.delivered_at = receipt.applied_at
+    message.dlr_done_date = receipt.raw_dlr_done_date or message.dlr_done_date
+    message.save(update_fields=["status", "delivered_at", "dlr_done_date", "updated_at"])
+    logger.info("Message %s (%s) is now %s", message.pk, receipt.message_sid, new_status)
+
+    if new_status in (Message.Status.FAILED, Message.Status.UNDELIVERED):
+        code = receipt.error_code
+        _fail(message, code=code, info=delivery_error(code), status=new_status)
+
+
+def receipts_apply_waiting(*, message_sid: str | None = None) -> int:
+    """Apply the receipts that arrived before their text's SID was recorded,
+    in status order. Returns how many were applied."""
+    waiting = StatusReceipt.objects.filter(applied_at__isnull=True)
+    if message_sid is not None:
+        waiting = waiting.filter(message_sid=message_sid)
+    else:
+        waiting = waiting.filter(
+            message_sid__in=Message.objects.filter(twilio_sid__isnull=False).values("twilio_sid")
+        )
+    applied = 0
+    for sid in set(waiting.values_list("message_sid", flat=True)):
+        with transaction.atomic():
+            message = Message.objects.select_for_update().filter(twilio_sid=sid).first()
+            if message is None:
+                continue
+            receipts = list(
+                StatusReceipt.objects.select_for_update().filter(
+                    message_sid=sid, applied_at__isnull=True
+                )
+            )
+            for receipt in sorted(receipts, key=lambda r: _RANK[_TWILIO_STATUS[r.status]]):
+                _apply_receipt(message, receipt)
+                applied += 1
+    return applied
 
 
 # --- The agent's screens: read state and saved templates -----------------------

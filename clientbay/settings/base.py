@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from clientbay.settings.env import (
     env_base_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_required,
@@ -144,7 +145,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
-# Periodic tasks, run by `celery beat`. Each is locked against overlap.
+# Periodic jobs, run by `celery -A clientbay beat`. Each is locked against
+# overlap and returns a dict of counts.
 CELERY_BEAT_SCHEDULE = {
     "expire-optout-reviews": {
         "task": "optin.tasks.expire_optout_reviews",
@@ -153,6 +155,15 @@ CELERY_BEAT_SCHEDULE = {
     "poll-registrations": {
         "task": "registration.tasks.poll_registrations",
         "schedule": 15 * 60,  # Twilio reviews take hours to days; 15 minutes is plenty.
+    },
+    "dispatch-queued-sms": {
+        "task": "messaging.tasks.dispatch_queued_sms",
+        "schedule": env_int("SMS_DISPATCH_INTERVAL_SECONDS", 15),
+    },
+    "flag-stuck-sms": {"task": "messaging.tasks.flag_stuck_sms", "schedule": 60.0},
+    "retry-unprocessed-inbound": {
+        "task": "messaging.tasks.retry_unprocessed_inbound",
+        "schedule": 60.0,
     },
 }
 
@@ -165,6 +176,33 @@ SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
 # it: e.g. {"file_path": ...} for the file backend, or {"http_client": ...}
 # for the Twilio one (the tests route it to a local mock of Twilio's API).
 SMS_BACKEND_OPTIONS: dict = {}
+
+# --- Delivery ---------------------------------------------------------------
+# Redis shared by every worker for the send-rate limit and the periodic jobs'
+# locks. Unset (development, tests), there is no rate limit and no lock.
+SMS_REDIS_URL = env_str("SMS_REDIS_URL", REDIS_URL)
+SMS_REDIS_PREFIX = env_str("SMS_REDIS_PREFIX", "clientbay")
+# Texts per second a BAY Number may send when it sets no rate of its own
+# (1 suits a low-volume 10DLC campaign), and an optional limit shared by all
+# the numbers of one brokerage (its campaign).
+SMS_DEFAULT_RATE_MPS = env_float("SMS_DEFAULT_RATE_MPS", 1.0)
+SMS_BROKERAGE_RATE_MPS = env_float("SMS_BROKERAGE_RATE_MPS", 0.0) or None
+# Added to each one-second window, so the few milliseconds between taking a
+# slot and calling Twilio cannot put two sends in one window.
+SMS_RATE_GUARD_MS = env_int("SMS_RATE_GUARD_MS", 50)
+# A queued text whose task has not run this long after it went to the broker
+# is taken for lost (Redis emptied or down) and queued again.
+SMS_REQUEUE_AFTER_SECONDS = env_int("SMS_REQUEUE_AFTER_SECONDS", 900)
+# How far ahead the dispatcher queues a BAY Number's backlog, at its rate.
+SMS_DISPATCH_HORIZON_SECONDS = env_int("SMS_DISPATCH_HORIZON_SECONDS", 30)
+SMS_DISPATCH_BATCH = env_int("SMS_DISPATCH_BATCH", 2000)
+# A text claimed for sending but with no answer from Twilio after this long
+# is shown for review; it is never resent without a person deciding to.
+SMS_SENDING_TIMEOUT_SECONDS = env_int("SMS_SENDING_TIMEOUT_SECONDS", 600)
+# Stored inbound texts whose handling failed are retried after this long.
+SMS_INBOUND_RETRY_AFTER_SECONDS = env_int("SMS_INBOUND_RETRY_AFTER_SECONDS", 60)
+# Seconds to wait for Twilio's API before giving up on a request.
+TWILIO_HTTP_TIMEOUT = env_int("TWILIO_HTTP_TIMEOUT", 15)
 
 # The public base URL Twilio calls (scheme, host and port, no path). Webhook
 # signatures are checked over this URL plus the path and query as received,

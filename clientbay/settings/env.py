@@ -47,6 +47,17 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    """Return the variable as a number; a value that is not one is an error."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def env_required(name: str, why: str) -> str:
     """Return the variable, or stop start-up with the reason it is needed."""
     value = env_str(name)

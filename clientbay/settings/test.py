@@ -24,6 +24,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 SMS_BACKEND = "messaging.backends.locmem.LocmemBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://localhost/"
+# No shared rate limit or job locks unless a test asks for Redis itself.
+SMS_REDIS_URL = None
 
 # Tests are a sandbox for the registration rule, as development is: the tests
 # of that rule turn it on (tests/registration/test_gate.py).

@@ -9,6 +9,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
@@ -29,7 +30,9 @@ class TwilioBackend(BaseSmsBackend):
             raise ImproperlyConfigured(
                 "The Twilio SMS backend needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
             )
-        self.http_client = http_client
+        # Without a timeout a hung connection would hold a worker forever; a
+        # read timeout leaves the text for review (it may have gone out).
+        self.http_client = http_client or TwilioHttpClient(timeout=settings.TWILIO_HTTP_TIMEOUT)
         self.client = None
 
     def open(self):
