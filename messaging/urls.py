@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from messaging import views, webhooks
+from messaging import bulk_views, views, webhooks
 
 app_name = "messaging"
 
@@ -47,4 +47,15 @@ urlpatterns = [
         name="template_delete",
     ),
     path("dev/phone/", views.DevPhoneView.as_view(), name="dev_phone"),
+    path("messages/bulk/new/", bulk_views.BulkSendCreateView.as_view(), name="bulk_new"),
+    path(
+        "messages/bulk/<int:bulk_id>/",
+        bulk_views.BulkSendDetailView.as_view(),
+        name="bulk_detail",
+    ),
+    path(
+        "messages/bulk/<int:bulk_id>/progress/",
+        bulk_views.BulkSendProgressView.as_view(),
+        name="bulk_progress",
+    ),
 ]

@@ -1,0 +1,202 @@
+"""Bulk send: one text, with merge fields, from an agent to many contacts.
+
+The consent gate decides for every recipient in one query
+(`check_send_many`), whatever their number; recipients it refuses, and
+numbers Twilio already called invalid, are skipped with the reason, never
+queued. The rest become rows in one insert and the dispatcher sends them at
+the BAY Number's rate, so one bad number (21211) mid-way stops nothing
+(FC-18): every recipient's text is its own task with its own result.
+"""
+
+import dataclasses
+import logging
+import re
+from collections import Counter
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from messaging.models import BulkSend, Message
+from messaging.outbox import outbox_add_many
+from messaging.services import MAX_BODY_LENGTH, dispatch_soon, validate_body
+from optin.gate import check_send_many
+
+logger = logging.getLogger(__name__)
+
+MERGE_FIELDS = {
+    "first_name": lambda contact: contact.first_name,
+    "last_name": lambda contact: contact.last_name,
+    "full_name": lambda contact: contact.full_name,
+}
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+INVALID_NUMBER = "invalid_number"
+DUPLICATE_PHONE = "duplicate_phone"
+TOO_LONG = "too_long"
+_SKIP_LABELS = {
+    INVALID_NUMBER: "Invalid number",
+    DUPLICATE_PHONE: "Same phone as another recipient",
+    TOO_LONG: f"Longer than {MAX_BODY_LENGTH:,} characters with the merge fields filled in",
+}
+
+
+def validate_template(body: str) -> str:
+    """Return the stripped template, or raise ValidationError for an empty or
+    over-long body or a merge field that does not exist."""
+    body = validate_body(body)
+    unknown = sorted({name for name in _FIELD.findall(body) if name not in MERGE_FIELDS})
+    if unknown:
+        known = ", ".join(f"{{{name}}}" for name in MERGE_FIELDS)
+        raise ValidationError(
+            f"Unknown merge field {', '.join(f'{{{name}}}' for name in unknown)}; use {known}.",
+            code="unknown_field",
+        )
+    return body
+
+
+def render(template: str, contact) -> str:
+    """The template with each merge field replaced by the contact's value."""
+    return _FIELD.sub(lambda match: MERGE_FIELDS[match.group(1)](contact), template).strip()
+
+
+@dataclasses.dataclass
+class BulkPlan:
+    """Who gets the text (contact, body) and who is skipped, and why."""
+
+    sendable: list = dataclasses.field(default_factory=list)
+    skipped: list[dict] = dataclasses.field(default_factory=list)
+
+    def skip(self, contact, code: str, label: str, reason: str = "") -> None:
+        self.skipped.append(
+            {
+                "contact_id": contact.pk,
+                "name": contact.full_name,
+                "reason_code": code,
+                "label": label,
+                "reason": reason or label,
+            }
+        )
+
+
+def bulk_plan(*, bay_number, contacts, template: str) -> BulkPlan:
+    """Decide for each contact whether the text goes, in two queries in all:
+    the contacts, and the consent gate for all of their phones at once."""
+    contacts = list(contacts)
+    decisions = check_send_many(bay_number=bay_number, phones=[c.phone for c in contacts])
+    plan, seen = BulkPlan(), set()
+    for contact in contacts:
+        decision = decisions[contact.phone]
+        if contact.invalid_phone_reason:
+            plan.skip(
+                contact, INVALID_NUMBER, _SKIP_LABELS[INVALID_NUMBER], contact.invalid_phone_reason
+            )
+        elif contact.phone in seen:
+            plan.skip(contact, DUPLICATE_PHONE, _SKIP_LABELS[DUPLICATE_PHONE])
+        elif not decision.allowed:
+            state = decision.state
+            plan.skip(contact, str(state), getattr(state, "label", str(state)), decision.reason)
+        else:
+            body = render(template, contact)
+            if len(body) > MAX_BODY_LENGTH:
+                plan.skip(contact, TOO_LONG, _SKIP_LABELS[TOO_LONG])
+            else:
+                plan.sendable.append((contact, body))
+        seen.add(contact.phone)
+    return plan
+
+
+@transaction.atomic
+def bulk_send(*, agent, bay_number, body: str, contacts) -> BulkSend:
+    """Queue the agent's text to each of `contacts` the gate allows.
+
+    `contacts` must be the agent's own (a queryset is fine). Raises
+    PermissionDenied for another's BAY Number and ValidationError for a bad
+    template or no recipients. The dispatcher is asked to start on commit.
+    """
+    if bay_number.agent_id != agent.pk or bay_number.released_at is not None:
+        raise PermissionDenied("That BAY Number is not yours.")
+    template = validate_template(body)
+    plan = bulk_plan(bay_number=bay_number, contacts=contacts, template=template)
+    total = len(plan.sendable) + len(plan.skipped)
+    if total == 0:
+        raise ValidationError("Choose at least one contact.", code="no_recipients")
+
+    bulk = BulkSend.objects.create(
+        agent=agent,
+        bay_number=bay_number,
+        body=template,
+        recipients=total,
+        queued=len(plan.sendable),
+        skipped=plan.skipped,
+    )
+    outbox_add_many(
+        bay_number=bay_number,
+        texts=plan.sendable,
+        kind=Message.Kind.REGULAR,
+        sent_by=agent,
+        bulk_send=bulk,
+    )
+    logger.info("Bulk send %s: %s queued, %s skipped", bulk.pk, bulk.queued, len(plan.skipped))
+    transaction.on_commit(lambda: dispatch_soon([bay_number.pk]))
+    return bulk
+
+
+def skipped_summary(bulk: BulkSend) -> list[tuple[str, int]]:
+    """(reason, how many) for the skipped recipients, most common first."""
+    return Counter(entry["label"] for entry in bulk.skipped).most_common()
+
+
+_SENT = {Message.Status.SENT, Message.Status.DELIVERED}
+_NOT_SENT = {
+    Message.Status.FAILED,
+    Message.Status.UNDELIVERED,
+    Message.Status.BLOCKED_OPTED_OUT,
+    Message.Status.BLOCKED_NO_CONSENT,
+    Message.Status.NEEDS_REVIEW,
+}
+
+
+def bulk_progress(bulk: BulkSend) -> dict:
+    """How far the bulk send has got, in one query: texts waiting (some for
+    their window), sent (handed to Twilio or beyond), delivered, and not
+    sent. Caller selects the bulk's bay_number with it."""
+    rows = bulk.messages.values("status").annotate(
+        count=Count("id"),
+        with_sid=Count("twilio_sid"),
+        first_wait=Min("not_before"),
+        for_window=Count("id", filter=Q(not_before__gt=timezone.now())),
+    )
+    counts = Counter(waiting=0, sent=0, delivered=0, not_sent=0, for_window=0)
+    next_window = None
+    for row in rows:
+        status, count, with_sid = row["status"], row["count"], row["with_sid"]
+        if status == Message.Status.SENDING:
+            # With a SID Twilio has it; without, the call is under way.
+            counts["sent"] += with_sid
+            counts["waiting"] += count - with_sid
+        elif status in _SENT:
+            counts["sent"] += count
+        elif status in _NOT_SENT:
+            counts["not_sent"] += count
+        else:
+            counts["waiting"] += count
+            counts["for_window"] += row["for_window"]
+            next_window = row["first_wait"]
+        if status == Message.Status.DELIVERED:
+            counts["delivered"] += count
+    finished = counts["sent"] + counts["not_sent"]
+    return {
+        "queued": bulk.queued,
+        "skipped": len(bulk.skipped),
+        **counts,
+        "finished": finished,
+        "percent": round(100 * finished / bulk.queued) if bulk.queued else 100,
+        "done": counts["waiting"] == 0,
+        # Worth polling: some texts are going now, not all waiting for
+        # their window or for a held number.
+        "active": counts["waiting"] > counts["for_window"] and not bulk.bay_number.sending_held_at,
+        "next_window": next_window.isoformat() if next_window else None,
+        "held_reason": bulk.bay_number.sending_held_reason,
+    }

@@ -1,0 +1,109 @@
+"""The bulk send screens: write one text for many contacts, then watch it go.
+
+Thin views over `messaging.bulk`: the form validates, the service decides
+and queues, the detail page shows what was skipped and why, and polls the
+progress endpoint while the texts go out.
+"""
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from messaging import bulk
+from messaging.models import BulkSend
+from messaging.selectors import agent_bay_numbers
+from messaging.services import MAX_BODY_LENGTH
+
+RESULTS_SHOWN = 1000
+
+
+class BulkSendForm(forms.Form):
+    bay_number = forms.ModelChoiceField(queryset=None, label="From", empty_label=None)
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_BODY_LENGTH}),
+        help_text="Merge fields: {first_name}, {last_name}, {full_name}.",
+    )
+    all_contacts = forms.BooleanField(label="All my contacts", required=False)
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agent = agent
+        self.fields["bay_number"].queryset = agent_bay_numbers(agent)
+        self.fields["contacts"].queryset = agent.contacts.all()
+
+    def clean_body(self):
+        return bulk.validate_template(self.cleaned_data["body"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("all_contacts") and not cleaned.get("contacts"):
+            raise ValidationError("Choose at least one contact, or all of them.")
+        return cleaned
+
+    def recipients(self):
+        """The chosen contacts, as a queryset of the agent's own."""
+        if self.cleaned_data["all_contacts"]:
+            return self.agent.contacts.all()
+        return self.cleaned_data["contacts"]
+
+
+class BulkSendCreateView(LoginRequiredMixin, TemplateView):
+    template_name = "messaging/bulk_new.html"
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None) or BulkSendForm(agent=self.request.user)
+        return super().get_context_data(form=form, **kwargs)
+
+    def post(self, request):
+        form = BulkSendForm(request.POST, agent=request.user)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        try:
+            sent = bulk.bulk_send(
+                agent=request.user,
+                bay_number=form.cleaned_data["bay_number"],
+                body=form.cleaned_data["body"],
+                contacts=form.recipients(),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        return redirect("messaging:bulk_detail", bulk_id=sent.pk)
+
+
+def _agent_bulk(request, bulk_id: int) -> BulkSend:
+    """The agent's own bulk send, or 404: another agent's does not exist."""
+    return get_object_or_404(
+        BulkSend.objects.select_related("bay_number"), pk=bulk_id, agent=request.user
+    )
+
+
+class BulkSendDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "messaging/bulk_detail.html"
+
+    def get_context_data(self, **kwargs):
+        sent = _agent_bulk(self.request, kwargs["bulk_id"])
+        results = sent.messages.select_related("contact").order_by("id")[:RESULTS_SHOWN]
+        return super().get_context_data(
+            bulk=sent,
+            progress=bulk.bulk_progress(sent),
+            skipped_summary=bulk.skipped_summary(sent),
+            results=results,
+            results_shown=RESULTS_SHOWN,
+            **kwargs,
+        )
+
+
+class BulkSendProgressView(LoginRequiredMixin, View):
+    """JSON the detail page polls for its progress bar."""
+
+    def get(self, request, bulk_id):
+        return JsonResponse(bulk.bulk_progress(_agent_bulk(request, bulk_id)))
