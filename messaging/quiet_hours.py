@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from django.conf import settings
 from phonenumbers import timezone as phone_timezones
 
 from contacts.phones import area_code
@@ -179,8 +180,9 @@ def _openings(zone: ZoneInfo, week: tuple, at: datetime.datetime):
 
 def send_after(*, phone: str, kind: str, at: datetime.datetime) -> datetime.datetime | None:
     """When a text of `kind` to `phone`, ready at `at`, may go out: None if
-    now, else the opening of the phone's next window."""
-    if not applies_to(kind) or is_open(phone, at):
+    now, else the opening of the phone's next window. Always None when
+    SMS_QUIET_HOURS_ENABLED is off."""
+    if not settings.SMS_QUIET_HOURS_ENABLED or not applies_to(kind) or is_open(phone, at):
         return None
     return next_open(phone, at)
 

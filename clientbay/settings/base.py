@@ -199,6 +199,9 @@ SMS_DISPATCH_BATCH = env_int("SMS_DISPATCH_BATCH", 2000)
 # A text claimed for sending but with no answer from Twilio after this long
 # is shown for review; it is never resent without a person deciding to.
 SMS_SENDING_TIMEOUT_SECONDS = env_int("SMS_SENDING_TIMEOUT_SECONDS", 600)
+# Texts the agent starts go out only from 8 am to 9 pm where the recipient
+# is (narrower in some states); see messaging/quiet_hours.py.
+SMS_QUIET_HOURS_ENABLED = env_bool("SMS_QUIET_HOURS_ENABLED", default=True)
 # Stored inbound texts whose handling failed are retried after this long.
 SMS_INBOUND_RETRY_AFTER_SECONDS = env_int("SMS_INBOUND_RETRY_AFTER_SECONDS", 60)
 # Seconds to wait for Twilio's API before giving up on a request.

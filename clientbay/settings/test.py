@@ -26,6 +26,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://localhost/"
 # No shared rate limit or job locks unless a test asks for Redis itself.
 SMS_REDIS_URL = None
+# Otherwise a test's outcome would hang on the hour it runs at; the quiet
+# hours tests turn this on and set the clock.
+SMS_QUIET_HOURS_ENABLED = False
 
 # Tests are a sandbox for the registration rule, as development is: the tests
 # of that rule turn it on (tests/registration/test_gate.py).

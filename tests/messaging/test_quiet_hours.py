@@ -1,5 +1,6 @@
 import csv
 import datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
@@ -79,6 +80,10 @@ class AreaCodeTableTests:
 
 
 class QuietHoursTests:
+    @pytest.fixture(autouse=True)
+    def _quiet_hours_on(self, settings):
+        settings.SMS_QUIET_HOURS_ENABLED = True
+
     def test_los_angeles_at_0530_utc_waits_until_8_am_pacific_daylight(self):
         """05:30Z in July is 10:30 pm in Los Angeles; it goes at 8 am PDT."""
         assert quiet_hours.next_open(LOS_ANGELES, at(2026, 7, 1, 5, 30)) == at(2026, 7, 1, 15)
@@ -116,12 +121,12 @@ class QuietHoursTests:
         assert quiet_hours.is_open(NEW_YORK, moment)
         assert not quiet_hours.is_open(MIAMI, moment)
 
-    @pytest.mark.parametrize("phone", ["+14055550101", "+14105550101", "+16015550101", "+12015550101"])
+    @pytest.mark.parametrize(
+        "phone", ["+14055550101", "+14105550101", "+16015550101", "+12015550101"]
+    )
     def test_oklahoma_maryland_mississippi_new_jersey_close_at_8_pm(self, phone):
-        closing = {"405": 20, "410": 20, "601": 20, "201": 20}[phone[2:5]]
-        entry = quiet_hours.area_codes()[phone[2:5]]
-        zone = entry.zones[0]
-        local = datetime.datetime(2026, 7, 1, closing, 30, tzinfo=__import__("zoneinfo").ZoneInfo(zone))
+        zone = ZoneInfo(quiet_hours.area_codes()[phone[2:5]].zones[0])
+        local = datetime.datetime(2026, 7, 1, 20, 30, tzinfo=zone)  # a Wednesday
 
         assert not quiet_hours.is_open(phone, local.astimezone(UTC))
         assert quiet_hours.is_open(phone, (local - datetime.timedelta(hours=1)).astimezone(UTC))
@@ -177,6 +182,7 @@ class QuietHoursTests:
         ],
     )
     def test_only_texts_the_agent_starts_wait(self, kind, waits):
+        """Replies to the contact's own text (HELP, confirmations) go at once."""
         night = at(2026, 7, 1, 5, 30)
 
         waiting = quiet_hours.send_after(phone=LOS_ANGELES, kind=kind, at=night)
@@ -194,3 +200,12 @@ class QuietHoursTests:
         )
 
         assert quiet_hours.next_open(london, at(2026, 7, 1, 3)) == at(2026, 7, 1, 7)
+
+
+class QuietHoursSwitchTests:
+    def test_switched_off_nothing_waits(self, settings):
+        settings.SMS_QUIET_HOURS_ENABLED = False
+
+        assert (
+            quiet_hours.send_after(phone=LOS_ANGELES, kind="regular", at=at(2026, 7, 1, 5)) is None
+        )

@@ -1,0 +1,273 @@
+"""Bulk send: merge fields, one gate query for all recipients, skipped ones
+with their reason, per-recipient results and progress (FC-18)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from contacts.models import Contact
+from messaging import bulk
+from messaging.models import BulkSend, Message
+from optin.services import consent_request_optin
+from tests.factories import AgentFactory, BayNumberFactory, ContactFactory
+from tests.fakes import twilio_http
+from tests.messaging import support
+
+
+def contacts_for(agent, count, first=101):
+    return [
+        ContactFactory(agent=agent, first_name=f"Pat{n}", phone=f"+1202555{first + n:04d}")
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def opted_in_contacts(bay_number):
+    people = contacts_for(bay_number.agent, 3)
+    for person in people:
+        support.opt_in(bay_number, person.phone)
+    return people
+
+
+class TemplateTests:
+    def test_merge_fields_are_filled_from_the_contact(self):
+        contact = Contact(first_name="Pat", last_name="Lee")
+
+        text = bulk.render("Hi {first_name}! {full_name}, {last_name}.", contact)
+
+        assert text == "Hi Pat! Pat Lee, Lee."
+
+    def test_unknown_merge_field_is_refused_before_anything_is_queued(self):
+        with pytest.raises(ValidationError) as refused:
+            bulk.validate_template("Hi {first_name} {email}{__class__}")
+
+        assert "{__class__}, {email}" in refused.value.messages[0]
+
+    @pytest.mark.parametrize("body", ["", "   ", "a" * 1601])
+    def test_empty_or_too_long_template_is_refused(self, body):
+        with pytest.raises(ValidationError):
+            bulk.validate_template(body)
+
+
+@pytest.mark.django_db
+class BulkPlanTests:
+    def test_each_skipped_recipient_has_its_reason(self, bay_number):
+        agent = bay_number.agent
+        yes, never, asked, stopped, invalid = contacts_for(agent, 5)
+        for person in (yes, invalid):
+            support.opt_in(bay_number, person.phone)
+        support.opt_out(bay_number, stopped.phone)
+        consent_request_optin(bay_number=bay_number, contact=asked, actor=agent)
+        Contact.objects.filter(pk=invalid.pk).update(invalid_phone_reason="Invalid phone number.")
+
+        plan = bulk.bulk_plan(
+            bay_number=bay_number,
+            contacts=[*agent.contacts.order_by("id"), yes],
+            template="Hi {first_name}",
+        )
+
+        assert [(c.pk, body) for c, body in plan.sendable] == [(yes.pk, "Hi Pat0")]
+        assert [(entry["contact_id"], entry["reason_code"]) for entry in plan.skipped] == [
+            (never.pk, "never_asked"),
+            (asked.pk, "pending"),
+            (stopped.pk, "opted_out"),
+            (invalid.pk, bulk.INVALID_NUMBER),
+            (yes.pk, bulk.DUPLICATE_PHONE),
+        ]
+        reasons = {entry["reason_code"]: entry["reason"] for entry in plan.skipped}
+        assert "START or YES" in reasons["opted_out"]
+        assert "opt-in request" in reasons["never_asked"]
+
+    def test_text_too_long_once_merged_is_skipped(self, bay_number):
+        (person,) = contacts_for(bay_number.agent, 1)
+        support.opt_in(bay_number, person.phone)
+        Contact.objects.filter(pk=person.pk).update(first_name="P" * 100)
+
+        plan = bulk.bulk_plan(
+            bay_number=bay_number,
+            contacts=bay_number.agent.contacts.all(),
+            template="{first_name}" + "x" * 1590,
+        )
+
+        assert plan.sendable == [] and plan.skipped[0]["reason_code"] == bulk.TOO_LONG
+
+    @pytest.mark.parametrize("count", [3, 60])
+    def test_gate_costs_the_same_queries_for_any_number_of_recipients(
+        self, bay_number, count, django_assert_num_queries
+    ):
+        people = contacts_for(bay_number.agent, count)
+        for person in people[::2]:
+            support.opt_in(bay_number, person.phone)
+
+        with django_assert_num_queries(2):
+            plan = bulk.bulk_plan(
+                bay_number=bay_number, contacts=bay_number.agent.contacts.all(), template="Hi"
+            )
+
+        assert len(plan.sendable) == len(people[::2])
+
+
+@pytest.mark.django_db
+class BulkSendTests:
+    def test_allowed_recipients_are_queued_and_sent_with_their_merge_fields(
+        self, bay_number, opted_in_contacts, outbox, run_on_commit
+    ):
+        never = ContactFactory(agent=bay_number.agent, phone="+12025550190")
+
+        with run_on_commit():
+            sent = bulk.bulk_send(
+                agent=bay_number.agent,
+                bay_number=bay_number,
+                body="Hi {first_name}, open house Sat.",
+                contacts=bay_number.agent.contacts.all(),
+            )
+
+        assert (sent.recipients, sent.queued, len(sent.skipped)) == (4, 3, 1)
+        assert sent.skipped[0]["contact_id"] == never.pk
+        assert sorted(sms.body for sms in outbox) == [
+            f"Hi Pat{n}, open house Sat." for n in range(3)
+        ]
+        assert set(sent.messages.values_list("status", flat=True)) == {Message.Status.SENDING}
+        progress = bulk.bulk_progress(sent)
+        assert (progress["sent"], progress["waiting"], progress["done"]) == (3, 0, True)
+        assert progress["percent"] == 100
+
+    def test_another_agents_number_is_refused(self, bay_number, opted_in_contacts):
+        stranger = AgentFactory()
+
+        with pytest.raises(PermissionDenied):
+            bulk.bulk_send(
+                agent=stranger,
+                bay_number=bay_number,
+                body="Hi",
+                contacts=stranger.contacts.all(),
+            )
+
+    def test_no_recipients_is_refused(self, bay_number):
+        with pytest.raises(ValidationError):
+            bulk.bulk_send(
+                agent=bay_number.agent,
+                bay_number=bay_number,
+                body="Hi",
+                contacts=Contact.objects.none(),
+            )
+
+
+@pytest.mark.django_db
+class BulkScreenTests:
+    """FC-18: one invalid number mid-bulk stops nothing; results are shown."""
+
+    @pytest.fixture
+    def browser(self, bay_number):
+        client = Client()
+        client.force_login(bay_number.agent)
+        return client
+
+    def test_invalid_number_mid_bulk_fails_alone_and_results_are_shown(
+        self, browser, bay_number, opted_in_contacts, settings, run_on_commit
+    ):
+        settings.SMS_BACKEND = "tests.fakes.twilio_http.ScriptedTwilioBackend"
+        api = twilio_http.reset()
+        first, second, third = opted_in_contacts
+        api.by_to[second.phone] = [twilio_http.error(400, 21211, "Invalid 'To' Phone Number")]
+
+        with run_on_commit():
+            response = browser.post(
+                reverse("messaging:bulk_new"),
+                {
+                    "bay_number": bay_number.pk,
+                    "body": "Hi {first_name}",
+                    "contacts": [c.pk for c in opted_in_contacts],
+                },
+            )
+
+        sent = BulkSend.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("messaging:bulk_detail", args=[sent.pk])
+        results = {m.contact_id: m for m in sent.messages.all()}
+        assert results[first.pk].status == results[third.pk].status == Message.Status.SENDING
+        assert results[second.pk].status == Message.Status.FAILED
+        assert results[second.pk].failure_reason == "Invalid phone number."
+        assert [api.sent_to(c.phone) for c in opted_in_contacts] == [1, 1, 1]
+        second.refresh_from_db()
+        assert second.invalid_phone_reason == "Invalid phone number."
+
+        page = browser.get(response["Location"])
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert html.count('data-status="sending"') == 2
+        assert 'data-status="failed"' in html and "Invalid phone number." in html
+        assert "3</strong> of 3 going out" in html
+
+        progress = browser.get(reverse("messaging:bulk_progress", args=[sent.pk])).json()
+        assert (progress["sent"], progress["not_sent"], progress["done"]) == (2, 1, True)
+
+    def test_skipped_recipients_are_summarised_by_reason(self, browser, bay_number):
+        people = contacts_for(bay_number.agent, 3)
+        support.opt_out(bay_number, people[0].phone)
+
+        response = browser.post(
+            reverse("messaging:bulk_new"),
+            {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"},
+            follow=True,
+        )
+
+        html = response.content.decode()
+        assert "0</strong> of 3 going out" in html
+        assert "Never asked: 2" in html and "Opted out: 1" in html
+
+    def test_another_agents_bulk_send_does_not_exist(self, browser, bay_number):
+        other_number = BayNumberFactory()
+        theirs = BulkSend.objects.create(
+            agent=other_number.agent, bay_number=other_number, body="x"
+        )
+
+        assert browser.get(reverse("messaging:bulk_detail", args=[theirs.pk])).status_code == 404
+        assert browser.get(reverse("messaging:bulk_progress", args=[theirs.pk])).status_code == 404
+
+    def test_another_agents_contacts_and_numbers_cannot_be_chosen(self, browser, bay_number):
+        other_number = BayNumberFactory()
+        stranger = ContactFactory(agent=other_number.agent)
+
+        response = browser.post(
+            reverse("messaging:bulk_new"),
+            {"bay_number": other_number.pk, "body": "Hi", "contacts": [stranger.pk]},
+        )
+
+        assert response.status_code == 400
+        assert not BulkSend.objects.exists() and not Message.objects.exists()
+
+    def test_form_needs_a_recipient_and_known_merge_fields(self, browser, bay_number):
+        response = browser.post(
+            reverse("messaging:bulk_new"), {"bay_number": bay_number.pk, "body": "Hi {nick}"}
+        )
+
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Unknown merge field {nick}" in html
+        assert "Choose at least one contact" in html
+
+    def test_form_needs_a_csrf_token(self, bay_number):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(bay_number.agent)
+
+        response = client.post(
+            reverse("messaging:bulk_new"),
+            {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"},
+        )
+
+        assert response.status_code == 403
+
+    def test_new_form_lists_only_the_agents_contacts(self, browser, bay_number):
+        mine = ContactFactory(agent=bay_number.agent, first_name="Mine")
+        ContactFactory(first_name="Theirs")
+
+        html = browser.get(reverse("messaging:bulk_new")).content.decode()
+
+        assert mine.first_name in html and "Theirs" not in html
+
+    def test_login_is_required(self, db):
+        response = Client().get(reverse("messaging:bulk_new"))
+
+        assert response.status_code == 302 and "/login/" in response["Location"]
