@@ -68,3 +68,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def redis_server_binary() -> str:
+    """The `redis-server` program, for tests that start (and stop) their own."""
+    path = shutil.which("redis-server")
+    if not path:
+        missing("needs redis-server: apt-get install redis-server")
+    return path
