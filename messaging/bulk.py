@@ -33,10 +33,12 @@ MERGE_FIELDS = {
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 INVALID_NUMBER = "invalid_number"
+DO_NOT_TEXT = "do_not_text"
 DUPLICATE_PHONE = "duplicate_phone"
 TOO_LONG = "too_long"
 _SKIP_LABELS = {
     INVALID_NUMBER: "Invalid number",
+    DO_NOT_TEXT: "On the do-not-text list",
     DUPLICATE_PHONE: "Same phone as another recipient",
     TOO_LONG: f"Longer than {MAX_BODY_LENGTH:,} characters with the merge fields filled in",
 }
@@ -81,8 +83,9 @@ class BulkPlan:
 
 
 def bulk_plan(*, bay_number, contacts, template: str) -> BulkPlan:
-    """Decide for each contact whether the text goes, in two queries in all:
-    the contacts, and the consent gate for all of their phones at once."""
+    """Decide for each contact whether the text goes, in a fixed number of
+    queries whatever their number: the contacts, then the consent gate for
+    all of their phones at once (`check_send_many`)."""
     contacts = list(contacts)
     decisions = check_send_many(bay_number=bay_number, phones=[c.phone for c in contacts])
     plan, seen = BulkPlan(), set()
@@ -94,6 +97,8 @@ def bulk_plan(*, bay_number, contacts, template: str) -> BulkPlan:
             )
         elif contact.phone in seen:
             plan.skip(contact, DUPLICATE_PHONE, _SKIP_LABELS[DUPLICATE_PHONE])
+        elif decision.do_not_text:
+            plan.skip(contact, DO_NOT_TEXT, _SKIP_LABELS[DO_NOT_TEXT], decision.reason)
         elif not decision.allowed:
             state = decision.state
             plan.skip(contact, str(state), getattr(state, "label", str(state)), decision.reason)

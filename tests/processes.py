@@ -40,9 +40,10 @@ def wait_for(predicate, what: str, log: Path | None = None, timeout: float = WAI
     pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}\n{tail}")
 
 
-def database_url() -> str:
-    """A DATABASE_URL for the database this test process uses (the test DB)."""
-    db = connection.settings_dict
+def database_url(settings_dict: dict | None = None) -> str:
+    """A DATABASE_URL for `settings_dict`, by default the database this test
+    process uses (the test database pytest-django created)."""
+    db = settings_dict or connection.settings_dict
     auth = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         auth += ":" + quote(db["PASSWORD"], safe="")

@@ -3,14 +3,16 @@ with their reason, per-recipient results and progress (FC-18)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contacts.models import Contact
 from messaging import bulk
 from messaging.models import BulkSend, Message
-from optin.services import consent_request_optin
-from tests.factories import AgentFactory, BayNumberFactory, ContactFactory
+from optin.services import consent_request_optin, do_not_text_add
+from tests.factories import AdminFactory, AgentFactory, BayNumberFactory, ContactFactory
 from tests.fakes import twilio_http
 from tests.messaging import support
 
@@ -54,9 +56,11 @@ class TemplateTests:
 class BulkPlanTests:
     def test_each_skipped_recipient_has_its_reason(self, bay_number):
         agent = bay_number.agent
-        yes, never, asked, stopped, invalid = contacts_for(agent, 5)
-        for person in (yes, invalid):
+        yes, never, asked, stopped, invalid, listed = contacts_for(agent, 6)
+        for person in (yes, invalid, listed):
             support.opt_in(bay_number, person.phone)
+        admin = AdminFactory(brokerage=bay_number.brokerage)
+        do_not_text_add(brokerage=bay_number.brokerage, phone=listed.phone, actor=admin)
         support.opt_out(bay_number, stopped.phone)
         consent_request_optin(bay_number=bay_number, contact=asked, actor=agent)
         Contact.objects.filter(pk=invalid.pk).update(invalid_phone_reason="Invalid phone number.")
@@ -73,11 +77,13 @@ class BulkPlanTests:
             (asked.pk, "pending"),
             (stopped.pk, "opted_out"),
             (invalid.pk, bulk.INVALID_NUMBER),
+            (listed.pk, bulk.DO_NOT_TEXT),
             (yes.pk, bulk.DUPLICATE_PHONE),
         ]
         reasons = {entry["reason_code"]: entry["reason"] for entry in plan.skipped}
         assert "START or YES" in reasons["opted_out"]
         assert "opt-in request" in reasons["never_asked"]
+        assert "do-not-text list" in reasons[bulk.DO_NOT_TEXT]
 
     def test_text_too_long_once_merged_is_skipped(self, bay_number):
         (person,) = contacts_for(bay_number.agent, 1)
@@ -92,20 +98,26 @@ class BulkPlanTests:
 
         assert plan.sendable == [] and plan.skipped[0]["reason_code"] == bulk.TOO_LONG
 
-    @pytest.mark.parametrize("count", [3, 60])
-    def test_gate_costs_the_same_queries_for_any_number_of_recipients(
-        self, bay_number, count, django_assert_num_queries
-    ):
-        people = contacts_for(bay_number.agent, count)
+    def test_gate_costs_the_same_queries_for_any_number_of_recipients(self, bay_number):
+        """The contacts, their consents, the do-not-text list: three, for 3 or 60."""
+        people = contacts_for(bay_number.agent, 60)
         for person in people[::2]:
             support.opt_in(bay_number, person.phone)
+        queries, planned = [], []
 
-        with django_assert_num_queries(2):
-            plan = bulk.bulk_plan(
-                bay_number=bay_number, contacts=bay_number.agent.contacts.all(), template="Hi"
-            )
+        for chosen in (people[:3], people):
+            ids = [person.pk for person in chosen]
+            with CaptureQueriesContext(connection) as captured:
+                plan = bulk.bulk_plan(
+                    bay_number=bay_number,
+                    contacts=bay_number.agent.contacts.filter(pk__in=ids),
+                    template="Hi",
+                )
+            queries.append(len(captured))
+            planned.append(len(plan.sendable))
 
-        assert len(plan.sendable) == len(people[::2])
+        assert queries == [3, 3]
+        assert planned == [2, 30]
 
 
 @pytest.mark.django_db

@@ -6,80 +6,28 @@ a queued text go out: the JSON file appears and the message gets its SID.
 """
 
 import base64
-import contextlib
 import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from urllib.parse import quote
 
-import kombu.pools
 import pytest
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.test import override_settings
 
-from clientbay.celery import app as celery_app
 from messaging import services
 from messaging.models import Message
 from messaging.outbox import status_callback_url
 from tests.conftest import INBOUND_PATH, inbound_params
 from tests.factories import CampaignFactory
+from tests.processes import celery_on, database_url, wait_for
 from tests.services import ROOT, redis_url, require_postgres
 
 QUEUE = "celery"  # Celery's default queue: the product routes nothing elsewhere
-WAIT_TIMEOUT = 60.0  # seconds; bounds every wait on the worker
-
-
-def database_url(settings_dict: dict) -> str:
-    """Return a DATABASE_URL for the database `settings_dict` describes."""
-    auth = quote(settings_dict["USER"] or "", safe="")
-    if settings_dict["PASSWORD"]:
-        auth += ":" + quote(settings_dict["PASSWORD"], safe="")
-    host = quote(settings_dict["HOST"] or "127.0.0.1", safe="")
-    port = settings_dict["PORT"] or 5432
-    return f"postgres://{auth}@{host}:{port}/{quote(settings_dict['NAME'], safe='')}"
-
-
-def wait_for(predicate, what: str, log: Path | None = None):
-    """Poll `predicate` until it returns something truthy, at most WAIT_TIMEOUT."""
-    deadline = time.monotonic() + WAIT_TIMEOUT
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.2)
-    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-    pytest.fail(f"gave up after {WAIT_TIMEOUT:.0f} s waiting for {what}\n{tail}")
-
-
-def _reset_broker_pool() -> None:
-    # The app and kombu cache broker connections; close and forget them so
-    # the next send connects to the broker URL now configured.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    kombu.pools.reset()
-
-
-@contextlib.contextmanager
-def celery_on(broker_url: str):
-    """Send tasks through `broker_url` instead of running them in-process,
-    as production does when REDIS_URL is set."""
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager
-    conf.broker_url, conf.task_always_eager = broker_url, False
-    _reset_broker_pool()
-    try:
-        with override_settings(CELERY_BROKER_URL=broker_url, CELERY_TASK_ALWAYS_EAGER=False):
-            yield
-    finally:
-        conf.broker_url, conf.task_always_eager = saved
-        _reset_broker_pool()
 
 
 def queued_sends(url: str) -> dict[int, bytes]:
@@ -105,6 +53,9 @@ def _worker_env(broker_url: str, sms_dir: Path) -> dict[str, str]:
         TWILIO_AUTH_TOKEN=settings.TWILIO_AUTH_TOKEN,
         SMS_BACKEND="filebased",
         SMS_FILE_PATH=str(sms_dir),
+        # The worker would hold a text back outside the contact's daytime;
+        # the quiet-hours tests set their own clock.
+        SMS_QUIET_HOURS_ENABLED="0",
         PYTHONUNBUFFERED="1",
     )
     return env
