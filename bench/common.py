@@ -33,7 +33,7 @@ def environment(**extra) -> dict[str, str]:
         PUBLIC_BASE_URL=PUBLIC_BASE_URL,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         SMS_QUIET_HOURS_ENABLED="0",
-        LOG_LEVEL=env.get("LOG_LEVEL", "WARNING"),
+        LOG_LEVEL=env.get("LOG_LEVEL", "INFO"),
         PYTHONUNBUFFERED="1",
     )
     env.update({key: str(value) for key, value in extra.items()})

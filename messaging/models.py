@@ -90,8 +90,15 @@ class Message(TimeStampedModel):
 
     direction = models.CharField(max_length=8, choices=Direction.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGULAR)
+    # Indexed by the (bay_number, phone, created_at) indexes below; its own
+    # index would only slow every insert.
     bay_number = models.ForeignKey(
-        BayNumber, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+        BayNumber,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "contacts.Contact",
@@ -128,7 +135,12 @@ class Message(TimeStampedModel):
     # as given: YYMMDDhhmm in a zone that varies by carrier.
     dlr_done_date = models.CharField(max_length=20, blank=True)
     bulk_send = models.ForeignKey(
-        "BulkSend", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        "BulkSend",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,  # the (bulk_send, status) index serves it
     )
     # Inbound only: the webhook's whole form, and when handling finished.
     raw_payload = models.JSONField(default=dict, blank=True)

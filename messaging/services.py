@@ -1,5 +1,6 @@
 """Sending texts, receiving them, and following their delivery."""
 
+import contextlib
 import datetime
 import functools
 import logging
@@ -7,8 +8,8 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -460,42 +461,75 @@ def inbound_receive(*, params) -> tuple[Message, bool]:
     """Store an inbound webhook's text before anything else happens to it.
 
     Idempotent on MessageSid: the unique constraint decides, atomically, which
-    delivery created the row; a repeat returns the stored row and False.
+    delivery created the row; a repeat returns the stored row and False. A
+    text that asks nothing of consent (no keyword, no HELP, nothing to review)
+    is stored already processed, so the webhook has no second step for it.
     """
     sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
     if not _SID.match(sid):
         raise ValidationError("MessageSid is missing or malformed.")
 
     to_phone = e164_or_none(params.get("To")) or params.get("To", "")[:32]
-    bay_number = BayNumber.objects.select_related("agent").filter(phone_number=to_phone).first()
     sender = params.get("From", "")
     phone = e164_or_none(sender)
-    contact = None
-    if phone and bay_number and bay_number.agent_id:
+    bay_number = _bay_number_with_contact(to_phone, phone) or {}
+    contact_id = bay_number.get("contact_id")
+    if phone and bay_number.get("agent_id") and contact_id is None:
         contact, _ = Contact.objects.get_or_create(
-            agent=bay_number.agent,
+            agent_id=bay_number["agent_id"],
             phone=phone,
             defaults={"first_name": "Unknown", "kind": Contact.Kind.LEAD},
         )
-    message, created = Message.objects.get_or_create(
-        twilio_sid=sid,
-        defaults={
-            "direction": Message.Direction.INBOUND,
-            "bay_number": bay_number,
-            "contact": contact,
-            "from_phone": phone or sender[:32],
-            "to_phone": to_phone,
-            "body": params.get("Body") or "",
-            "media": _media(params),
-            "status": Message.Status.RECEIVED,
-            "raw_payload": _payload(params),
-        },
+        contact_id = contact.pk
+    body = params.get("Body") or ""
+    needs_handling = bool(bay_number and phone) and consent_services.reply_needs_action(
+        body=body, opt_out_type=params.get("OptOutType", "")
+    )
+    message, created = _insert_once(
+        sid,
+        direction=Message.Direction.INBOUND,
+        bay_number_id=bay_number.get("id"),
+        contact_id=contact_id,
+        from_phone=phone or sender[:32],
+        to_phone=to_phone,
+        body=body,
+        media=_media(params),
+        status=Message.Status.RECEIVED,
+        raw_payload=_payload(params),
+        processed_at=None if needs_handling else timezone.now(),
     )
     if created:
         logger.info("Stored inbound message %s (%s)", message.pk, sid)
     else:
         logger.info("Inbound %s delivered again; stored as message %s", sid, message.pk)
     return message, created
+
+
+def _bay_number_with_contact(to_phone: str, phone: str | None) -> dict | None:
+    """The BAY Number texted (id and agent_id) with `contact_id`, its agent's
+    contact for `phone` or None if there is none yet: one query for both."""
+    contact = Contact.objects.filter(agent_id=OuterRef("agent_id"), phone=phone or "")
+    return (
+        BayNumber.objects.filter(phone_number=to_phone)
+        .annotate(contact_id=Subquery(contact.order_by().values("pk")[:1]))
+        .values("id", "agent_id", "contact_id")
+        .first()
+    )
+
+
+def _insert_once(sid: str, **fields) -> tuple[Message, bool]:
+    """Insert the text, or return the row an earlier delivery inserted.
+
+    The INSERT comes first, so a new text costs one statement; outside a
+    transaction it commits on its own, inside one a savepoint keeps a
+    duplicate from breaking the caller's transaction.
+    """
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with guard:
+            return Message.objects.create(twilio_sid=sid, **fields), True
+    except IntegrityError:
+        return Message.objects.get(twilio_sid=sid), False
 
 
 def inbound_process(message_id: int) -> None:

@@ -46,6 +46,8 @@ def twilio_inbound(request):
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
 
+    if message.processed_at is not None:
+        return twiml()
     try:
         services.inbound_process(message.pk)
     except Exception:

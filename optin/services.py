@@ -276,6 +276,20 @@ def consent_grant(
     return event
 
 
+# Twilio's Advanced Opt-Out names what the contact did in `OptOutType`.
+_OPT_OUT_TYPES = {"STOP": ReplyKind.OPT_OUT, "START": ReplyKind.OPT_IN, "HELP": ReplyKind.HELP}
+
+
+def reply_needs_action(*, body: str, opt_out_type: str = "") -> bool:
+    """Whether `consent_apply_reply` would do anything with such a reply: an
+    opt-out, an opt-in, HELP, Twilio's OptOutType, or a possible opt-out to
+    review. The webhook stores any other text as processed already."""
+    if str(opt_out_type or "").strip().upper() in _OPT_OUT_TYPES:
+        return True
+    reply = classify(body)
+    return reply.kind != ReplyKind.OTHER or reply.possible_opt_out
+
+
 def _reply_meaning(message: Message):
     """(kind, keyword, source, by_twilio, possible_opt_out) of an inbound text.
 
@@ -283,10 +297,9 @@ def _reply_meaning(message: Message):
     classifier decides otherwise.
     """
     opt_out_type = str(message.raw_payload.get("OptOutType", "")).strip().upper()
-    by_type = {"STOP": ReplyKind.OPT_OUT, "START": ReplyKind.OPT_IN, "HELP": ReplyKind.HELP}
-    if opt_out_type in by_type:
+    if opt_out_type in _OPT_OUT_TYPES:
         source = ConsentEvent.Source.TWILIO_OPT_OUT_TYPE
-        return by_type[opt_out_type], opt_out_type.lower(), source, True, False
+        return _OPT_OUT_TYPES[opt_out_type], opt_out_type.lower(), source, True, False
     reply = classify(message.body)
     source = ConsentEvent.Source.INBOUND_KEYWORD
     return reply.kind, reply.keyword, source, False, reply.possible_opt_out

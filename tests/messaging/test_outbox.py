@@ -333,8 +333,8 @@ class InboundRetryTests:
         monkeypatch.setattr(
             consent_services, "consent_apply_reply", lambda **kw: (_ for _ in ()).throw(ValueError)
         )
-        twilio.inbound(Body="Hi", MessageSid="SM_IN_A")
-        twilio.inbound(Body="Hi", MessageSid="SM_IN_B")
+        twilio.inbound(Body="STOP", MessageSid="SM_IN_A")
+        twilio.inbound(Body="STOP", MessageSid="SM_IN_B")
         Message.objects.filter(twilio_sid="SM_IN_A").update(
             created_at=timezone.now() - datetime.timedelta(minutes=2)
         )

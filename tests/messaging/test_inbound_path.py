@@ -1,0 +1,65 @@
+"""The inbound webhook's own work: one insert for an ordinary text, the
+consent step only for replies that ask something of it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from messaging.models import Message
+from optin.services import reply_needs_action
+
+
+class ReplyNeedsActionTests:
+    @pytest.mark.parametrize(
+        ("body", "opt_out_type", "needed"),
+        [
+            ("Sounds good, see you Saturday", "", False),
+            ("", "", False),
+            ("STOP", "", True),
+            ("Yes!", "", True),
+            ("HELP", "", True),
+            ("Please don't stop sending listings", "", True),  # possible opt-out: review
+            ("Sounds good", "STOP", True),
+            ("Sounds good", "start", True),
+        ],
+    )
+    def test_only_replies_that_change_or_question_consent_need_action(
+        self, body, opt_out_type, needed
+    ):
+        assert reply_needs_action(body=body, opt_out_type=opt_out_type) is needed
+
+
+@pytest.mark.django_db
+class InboundPathTests:
+    def test_ordinary_text_is_stored_processed_in_one_insert(self, twilio, bay_number, contact):
+        with CaptureQueriesContext(connection) as captured:
+            response = twilio.inbound(Body="Sounds good, see you Saturday")
+
+        assert response.status_code == 200
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        assert message.processed_at is not None
+        writes = [
+            q["sql"]
+            for q in captured
+            if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE"))
+        ]
+        assert len(writes) == 1 and writes[0].startswith("INSERT")
+
+    def test_keyword_text_is_stored_then_handled(self, twilio, bay_number, contact):
+        twilio.inbound(Body="STOP")
+
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        assert message.processed_at is not None
+        assert bay_number.consents.get(phone=contact.phone).state == "opted_out"
+
+    def test_repeat_delivery_returns_the_stored_text(self, twilio, bay_number, contact):
+        for _ in range(2):
+            assert twilio.inbound(Body="Hello").status_code == 200
+
+        assert Message.objects.filter(twilio_sid="SM_IN_01").count() == 1
+
+    def test_text_to_an_unknown_number_is_stored_processed(self, twilio, db):
+        twilio.inbound(To="+12025550177", Body="STOP")
+
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        assert message.bay_number is None and message.processed_at is not None
