@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fresh_database, setup_django
+from bench.common import fresh_database, seed_agent, setup_django
 
 SIZES = (1000, 10000)
 
@@ -33,19 +33,16 @@ class _Rollback(Exception):
 def seed(total: int):
     from django.db import transaction
 
-    from brokerages.models import Agent, Brokerage
+    from brokerages.models import Agent
     from contacts.models import Contact
     from messaging import quiet_hours
-    from messaging.models import BayNumber, Message
+    from messaging.models import Message
     from optin import services as consent
     from optin.models import ConsentEvent
 
-    brokerage = Brokerage.objects.create(name="Bench Realty", phone="+12025550199")
-    agent = Agent.objects.create(username="bench", brokerage=brokerage, first_name="Bea")
+    agent, bay_number = seed_agent()
+    brokerage = agent.brokerage
     admin = Agent.objects.create(username="admin", brokerage=brokerage, role=Agent.Role.ADMIN)
-    bay_number = BayNumber.objects.create(
-        brokerage=brokerage, agent=agent, phone_number="+12025550100"
-    )
     # Fictional numbers (555-01xx) across 100 US area codes.
     area_codes = [
         entry.code

@@ -85,6 +85,23 @@ def _maintenance_cursor(database: dict):
         yield cursor
 
 
+def seed_agent(*, rate_mps=None):
+    """A brokerage with an approved campaign, an agent and their BAY Number
+    +12025550100; returns (agent, bay_number)."""
+    from brokerages.models import Agent, Brokerage
+    from messaging.models import BayNumber
+    from registration.models import Campaign, RegistrationStatus
+
+    brokerage = Brokerage.objects.create(name="Bench Realty", phone="+12025550199")
+    # Production settings send only once the A2P 10DLC campaign is approved.
+    Campaign.objects.create(brokerage=brokerage, status=RegistrationStatus.APPROVED)
+    agent = Agent.objects.create(username="bench", brokerage=brokerage, first_name="Bea")
+    bay_number = BayNumber.objects.create(
+        brokerage=brokerage, agent=agent, phone_number="+12025550100", send_rate_mps=rate_mps
+    )
+    return agent, bay_number
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -23,7 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, free_port, fresh_database, process, setup_django, wait_for_port
+from bench.common import (
+    ROOT,
+    free_port,
+    fresh_database,
+    process,
+    seed_agent,
+    setup_django,
+    wait_for_port,
+)
 
 INBOUND_PATH = "/webhooks/twilio/sms/"
 BAY_NUMBER = "+12025550100"
@@ -31,13 +39,9 @@ CONTACTS = [f"+1202555{n:04d}" for n in range(101, 200)]
 
 
 def seed() -> None:
-    from brokerages.models import Agent, Brokerage
     from contacts.models import Contact
-    from messaging.models import BayNumber
 
-    brokerage = Brokerage.objects.create(name="Bench Realty", phone="+12025550199")
-    agent = Agent.objects.create(username="bench", brokerage=brokerage, first_name="Bea")
-    BayNumber.objects.create(brokerage=brokerage, agent=agent, phone_number=BAY_NUMBER)
+    agent, _bay_number = seed_agent()
     Contact.objects.bulk_create(
         Contact(agent=agent, first_name=f"Contact {n}", phone=phone)
         for n, phone in enumerate(CONTACTS)

@@ -27,23 +27,19 @@ from bench.common import (
     free_port,
     fresh_database,
     process,
+    seed_agent,
     setup_django,
     wait_for_port,
 )
 
 
 def seed(rate: int, count: int):
-    from brokerages.models import Agent, Brokerage
     from contacts.models import Contact
-    from messaging.models import BayNumber, Message
+    from messaging.models import Message
     from optin import services as consent
     from optin.models import ConsentEvent
 
-    brokerage = Brokerage.objects.create(name="Bench Realty", phone="+12025550199")
-    agent = Agent.objects.create(username="bench", brokerage=brokerage, first_name="Bea")
-    bay_number = BayNumber.objects.create(
-        brokerage=brokerage, agent=agent, phone_number="+12025550100", send_rate_mps=rate
-    )
+    agent, bay_number = seed_agent(rate_mps=rate)
     for n in range(count):
         contact = Contact.objects.create(
             agent=agent, first_name=f"Pat{n}", phone=f"+1{202 + n // 99}55501{n % 99 + 1:02d}"

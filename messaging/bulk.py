@@ -19,8 +19,8 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from messaging.models import BulkSend, Message
-from messaging.outbox import outbox_add_many
-from messaging.services import MAX_BODY_LENGTH, dispatch_soon, validate_body
+from messaging.outbox import dispatch_soon, outbox_add_many
+from messaging.services import MAX_BODY_LENGTH, validate_body
 from optin.gate import check_send_many
 
 logger = logging.getLogger(__name__)

@@ -112,6 +112,19 @@ def enqueue_send(message_id: int, countdown: float = 0) -> bool:
     return True
 
 
+def dispatch_soon(bay_number_ids: list[int]) -> None:
+    """Ask a worker to queue these numbers' due texts now rather than at the
+    next periodic run; if the broker is down, that run will do it."""
+    from messaging.tasks import dispatch_queued_sms
+
+    try:
+        dispatch_queued_sms.delay(bay_number_ids=bay_number_ids)
+    except Exception:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise
+        logger.exception("Could not ask for a dispatch of BAY Numbers %s", bay_number_ids)
+
+
 def _due(now: datetime.datetime, bay_number_ids=None):
     """Queued outbound texts that may go now and have no live task."""
     lost_before = now - datetime.timedelta(seconds=settings.SMS_REQUEUE_AFTER_SECONDS)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from contacts.phones import e164_or_none
-from messaging import quiet_hours, ratelimit
+from messaging import holds, quiet_hours, ratelimit
 from messaging.backends import SmsBackendError, SmsMessage, get_connection
 from messaging.errors import Consequence, ErrorInfo, classify_error, delivery_error
 from messaging.merge_fields import MERGE_FIELDS, unknown_fields
@@ -309,7 +309,7 @@ def _apply_consequence(message: Message, code, info: ErrorInfo) -> None:
     elif info.consequence == Consequence.INVALID_PHONE and message.contact_id:
         Contact.objects.filter(pk=message.contact_id).update(invalid_phone_reason=info.reason)
     elif info.consequence == Consequence.CAMPAIGN_PROBLEM:
-        bay_number_hold_sending(bay_number_id=message.bay_number_id, reason=info.reason)
+        holds.bay_number_hold_sending(bay_number_id=message.bay_number_id, reason=info.reason)
         alert_campaign_problem(bay_number_id=message.bay_number_id, code=code, reason=info.reason)
 
 
@@ -321,58 +321,6 @@ def sms_mark_failed(message_id: int, reason: str) -> None:
     )
     if updated:
         logger.warning("Message %s failed after its retries", message_id)
-
-
-def bay_number_hold_sending(*, bay_number_id: int, reason: str) -> bool:
-    """Hold a BAY Number's sending: its queued texts wait instead of failing.
-
-    The carrier refuses every text of a number whose campaign is not
-    registered (30034), so failing them one by one would only lose them.
-    Returns whether this call put the hold on (the admins' alert is raised
-    by `registration.services.alert_campaign_problem`).
-    """
-    held = BayNumber.objects.filter(pk=bay_number_id, sending_held_at__isnull=True).update(
-        sending_held_at=timezone.now(),
-        sending_held_reason=reason[:300],
-        updated_at=timezone.now(),
-    )
-    if held:
-        logger.error("BAY Number %s: sending held until an admin resumes it", bay_number_id)
-    return bool(held)
-
-
-@transaction.atomic
-def bay_number_resume_sending(*, bay_number: BayNumber, actor=None) -> int:
-    """Lift a BAY Number's hold (an admin cleared the alert, or the campaign
-    was approved) and queue its waiting texts. Returns how many waited."""
-    BayNumber.objects.filter(pk=bay_number.pk).update(
-        sending_held_at=None, sending_held_reason="", updated_at=timezone.now()
-    )
-    bay_number.sending_held_at, bay_number.sending_held_reason = None, ""
-    waiting = Message.objects.filter(
-        bay_number=bay_number, direction=Message.Direction.OUTBOUND, status=Message.Status.QUEUED
-    ).count()
-    logger.info(
-        "BAY Number %s resumed sending (by %s); %s texts waiting",
-        bay_number.pk,
-        getattr(actor, "pk", "system"),
-        waiting,
-    )
-    transaction.on_commit(functools.partial(dispatch_soon, [bay_number.pk]))
-    return waiting
-
-
-def dispatch_soon(bay_number_ids: list[int]) -> None:
-    """Ask a worker to queue these numbers' due texts now rather than at the
-    next periodic run; if the broker is down, that run will do it."""
-    from messaging.tasks import dispatch_queued_sms
-
-    try:
-        dispatch_queued_sms.delay(bay_number_ids=bay_number_ids)
-    except Exception:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.exception("Could not ask for a dispatch of BAY Numbers %s", bay_number_ids)
 
 
 def sms_flag_stuck(*, now=None) -> int:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from messaging import holds
 from messaging.models import BayNumber
 from registration import checks, selectors
 from registration.models import Brand, Campaign, RegistrationAlert, RegistrationStatus
@@ -165,3 +166,8 @@ def alert_dismiss(*, admin, alert_id: int) -> None:
     ).update(dismissed_at=timezone.now(), dismissed_by=admin)
     if updated:
         logger.info("Admin %s dismissed alert %s", admin.pk, alert_id)
+        # Clearing the alert is the admin saying the number may try again:
+        # its texts held since the carrier's 30034 go out.
+        alert = RegistrationAlert.objects.select_related("bay_number").get(pk=alert_id)
+        if alert.bay_number is not None:
+            holds.bay_number_resume_sending(bay_number=alert.bay_number, actor=admin)

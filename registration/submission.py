@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contacts.phones import InvalidPhoneNumber, normalize_phone
+from messaging import holds
 from messaging.models import BayNumber
 from registration import webhook_urls
 from registration.models import (
@@ -375,6 +376,9 @@ def apply_campaign_state(campaign: Campaign, state: RegistrationState) -> None:
         status_checked_at=timezone.now(),
     )
     logger.info("Campaign of brokerage %s is %s", campaign.brokerage_id, status)
+    if status == RegistrationStatus.APPROVED:
+        # Numbers held by a carrier's 30034 may send again now.
+        holds.brokerage_resume_sending(brokerage_id=campaign.brokerage_id)
 
 
 def campaign_step(api: TwilioApi, brand: Brand, campaign: Campaign) -> None:

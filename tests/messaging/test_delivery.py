@@ -4,11 +4,20 @@ errors classified, retried or recorded, each kind as a kind (FC-16 to FC-19)."""
 import pytest
 import requests
 
-from messaging import services, tasks
+from messaging import holds, services, tasks
 from messaging.models import BayNumber, Message
-from messaging.signals import sending_held
 from optin.models import Consent, ConsentEvent, ConsentState
-from tests.factories import BayNumberFactory, ContactFactory, OutboundMessageFactory
+from registration.models import RegistrationAlert
+from registration.services import alert_dismiss
+from registration.submission import apply_campaign_state
+from registration.twilio_api import RegistrationState
+from tests.factories import (
+    AdminFactory,
+    BayNumberFactory,
+    CampaignFactory,
+    ContactFactory,
+    OutboundMessageFactory,
+)
 from tests.fakes import twilio_http
 from tests.messaging import support
 
@@ -228,19 +237,16 @@ class RetryTests:
 class CampaignHoldTests:
     """FC-17 and its kind: 30034 holds the number's texts and alerts once."""
 
-    @pytest.fixture
-    def alerts(self):
-        received = []
-
-        def receiver(sender, **kwargs):
-            received.append(kwargs)
-
-        sending_held.connect(receiver)
-        yield received
-        sending_held.disconnect(receiver)
+    @staticmethod
+    def alerts(bay_number):
+        return list(
+            RegistrationAlert.objects.filter(bay_number=bay_number).values_list(
+                "error_code", "occurrences"
+            )
+        )
 
     def test_30034_callback_fails_the_text_and_holds_the_number(
-        self, send, twilio_api, twilio, bay_number, opted_in, alerts, run_on_commit
+        self, send, twilio_api, twilio, bay_number, opted_in, run_on_commit
     ):
         sent = send()
         waiting = OutboundMessageFactory(bay_number=bay_number, contact=opted_in)
@@ -257,9 +263,7 @@ class CampaignHoldTests:
         assert Consent.objects.get(phone=opted_in.phone).state == ConsentState.OPTED_IN
         bay_number.refresh_from_db()
         assert bay_number.sending_held_at is not None
-        assert [(alert["bay_number"].pk, alert["error_code"]) for alert in alerts] == [
-            (bay_number.pk, "30034")
-        ]
+        assert self.alerts(bay_number) == [("30034", 1)]
 
         tasks.send_sms.delay(waiting.pk)
 
@@ -267,8 +271,8 @@ class CampaignHoldTests:
         assert waiting.status == Message.Status.QUEUED
         assert len(twilio_api.requests) == 1
 
-    def test_30034_on_send_holds_once_and_release_sends_what_waited(
-        self, send, twilio_api, bay_number, alerts, run_on_commit
+    def test_30034_on_send_holds_the_rest_until_the_admin_clears_the_alert(
+        self, send, twilio_api, bay_number, run_on_commit
     ):
         twilio_api.script = [twilio_http.error(400, 30034)]
         failed = send()
@@ -276,14 +280,14 @@ class CampaignHoldTests:
 
         assert failed.status == Message.Status.FAILED
         assert [message.status for message in later] == [Message.Status.QUEUED] * 2
-        assert len(alerts) == 1 and len(twilio_api.requests) == 1
+        assert self.alerts(bay_number) == [("30034", 1)] and len(twilio_api.requests) == 1
+        alert = RegistrationAlert.objects.get(bay_number=bay_number)
 
         with run_on_commit():
-            waiting = services.bay_number_release(
-                bay_number=BayNumber.objects.get(pk=bay_number.pk)
-            )
+            alert_dismiss(admin=AdminFactory(brokerage=bay_number.brokerage), alert_id=alert.pk)
 
-        assert waiting == 2
+        bay_number.refresh_from_db()
+        assert bay_number.sending_held_at is None
         assert len(twilio_api.requests) == 3
         assert {m.status for m in Message.objects.filter(pk__in=[m.pk for m in later])} == {
             Message.Status.SENDING
@@ -293,7 +297,7 @@ class CampaignHoldTests:
         other = BayNumberFactory(agent=bay_number.agent, phone_number="+12025550111")
         contact = ContactFactory(agent=bay_number.agent, phone="+12025550150")
         support.opt_in(other, contact.phone)
-        services.bay_number_hold(bay_number_id=bay_number.pk, reason="held", error_code="30034")
+        holds.bay_number_hold_sending(bay_number_id=bay_number.pk, reason="held")
 
         with run_on_commit():
             message = services.sms_send(
@@ -302,3 +306,23 @@ class CampaignHoldTests:
 
         message.refresh_from_db()
         assert message.status == Message.Status.SENDING
+
+    def test_campaign_approval_resumes_held_numbers(
+        self, send, twilio_api, bay_number, run_on_commit
+    ):
+        holds.bay_number_hold_sending(bay_number_id=bay_number.pk, reason="30034")
+        waiting = send()
+        assert waiting.status == Message.Status.QUEUED
+
+        with run_on_commit():
+            apply_campaign_state(
+                CampaignFactory(brokerage=bay_number.brokerage),
+                RegistrationState(sid="QE" + "0" * 32, status="VERIFIED"),
+            )
+
+        waiting.refresh_from_db()
+        assert waiting.status == Message.Status.SENDING
+        assert BayNumber.objects.get(pk=bay_number.pk).sending_held_at is None
+
+    def test_resuming_a_number_that_is_not_held_changes_nothing(self, bay_number):
+        assert holds.bay_number_resume_sending(bay_number=bay_number) == 0

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from messaging import services, tasks
 from messaging.models import Message
-from tests.factories import BayNumberFactory, ContactFactory
+from tests.factories import BayNumberFactory, CampaignFactory, ContactFactory
 from tests.fakes.recording_sms import read_record
 from tests.messaging import support
 from tests.processes import celery_on, celery_workers, redis_server, wait_for
@@ -30,6 +30,14 @@ def setup(transactional_db, tmp_path):
     require_postgres()
     with redis_server(tmp_path) as server:
         yield {"redis": server, "dir": tmp_path}
+
+
+def approved_bay_number(**fields):
+    """A BAY Number whose brokerage's campaign is approved: the workers run
+    the production settings, where nothing else sends."""
+    bay_number = BayNumberFactory(**fields)
+    CampaignFactory(brokerage=bay_number.brokerage, status="approved")
+    return bay_number
 
 
 def texts(bay_number, count: int, first: int = 101) -> list[Message]:
@@ -61,7 +69,7 @@ def handed_over(ids) -> int:
 
 class TwoWorkersTests:
     def test_two_workers_drain_one_backlog_sending_each_text_once(self, setup):
-        bay_number = BayNumberFactory(send_rate_mps=100)
+        bay_number = approved_bay_number(send_rate_mps=100)
         sends = setup["dir"] / "sends"
         with (
             celery_workers(
@@ -83,7 +91,7 @@ class TwoWorkersTests:
 class KilledWorkerTests:
     def test_worker_killed_mid_send_loses_nothing_and_doubles_nothing(self, setup):
         """The text being sent stays for review; the rest go out once."""
-        bay_number = BayNumberFactory(send_rate_mps=100)
+        bay_number = approved_bay_number(send_rate_mps=100)
         sends = setup["dir"] / "sends"
         with celery_on(setup["redis"].url):
             with celery_workers(
@@ -119,7 +127,7 @@ class KilledWorkerTests:
 
 class RedisRestartTests:
     def test_texts_queued_while_redis_is_down_go_out_once_it_is_back(self, setup, caplog):
-        bay_number = BayNumberFactory(send_rate_mps=100)
+        bay_number = approved_bay_number(send_rate_mps=100)
         server = setup["redis"]
         sends = setup["dir"] / "sends"
         with (
@@ -148,7 +156,7 @@ class RateLimitWorkersTests:
     def test_two_workers_never_exceed_the_rate_in_any_second(self, setup):
         """2 texts a second: any 3 consecutive sends span at least a second."""
         rate = 2
-        bay_number = BayNumberFactory(send_rate_mps=rate)
+        bay_number = approved_bay_number(send_rate_mps=rate)
         sends = setup["dir"] / "sends"
         with (
             celery_workers(2, broker_url=setup["redis"].url, directory=setup["dir"]) as workers,

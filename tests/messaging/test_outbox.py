@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from messaging import services, tasks
+from messaging import holds, services, tasks
 from messaging.models import Message
 from messaging.outbox import outbox_dispatch
 from messaging.redis_client import get_redis, key
@@ -172,7 +172,7 @@ class LostTaskTests:
 
     def test_held_number_is_not_dispatched(self, bay_number, contact):
         OutboundMessageFactory(bay_number=bay_number, contact=contact, dispatched_at=None)
-        services.bay_number_hold(bay_number_id=bay_number.pk, reason="30034")
+        holds.bay_number_hold_sending(bay_number_id=bay_number.pk, reason="30034")
 
         assert outbox_dispatch()["dispatched"] == 0
 
