@@ -1,18 +1,27 @@
 """Bulk send: merge fields, one gate query for all recipients, skipped ones
 with their reason, per-recipient results and progress (FC-18)."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Contact
 from messaging import bulk
 from messaging.models import BulkSend, Message
 from optin.services import consent_request_optin, do_not_text_add
-from tests.factories import AdminFactory, AgentFactory, BayNumberFactory, ContactFactory
+from tests.factories import (
+    AdminFactory,
+    AgentFactory,
+    BayNumberFactory,
+    ContactFactory,
+    OutboundMessageFactory,
+)
 from tests.fakes import twilio_http
 from tests.messaging import support
 
@@ -283,3 +292,60 @@ class BulkScreenTests:
         response = Client().get(reverse("messaging:bulk_new"))
 
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+class BulkProgressTests:
+    def test_texts_under_way_or_waiting_for_their_window_are_not_finished(self, bay_number):
+        sent = BulkSend.objects.create(
+            agent=bay_number.agent, bay_number=bay_number, body="Hi", queued=4
+        )
+        later = timezone.now() + datetime.timedelta(hours=9)
+        for status, sid, not_before in [
+            ("sending", "SM" + "1" * 32, None),  # Twilio has it
+            ("sending", None, None),  # the call is under way
+            ("queued", None, later),  # waits for the recipient's morning
+            ("delivered", "SM" + "2" * 32, None),
+        ]:
+            OutboundMessageFactory(
+                bay_number=bay_number,
+                bulk_send=sent,
+                status=status,
+                twilio_sid=sid,
+                not_before=not_before,
+            )
+
+        progress = bulk.bulk_progress(sent)
+
+        assert {key: progress[key] for key in ("sent", "delivered", "waiting", "for_window")} == {
+            "sent": 2,
+            "delivered": 1,
+            "waiting": 2,
+            "for_window": 1,
+        }
+        assert (progress["done"], progress["active"], progress["percent"]) == (False, True, 50)
+        assert progress["next_window"] == later.isoformat()
+
+    def test_nothing_to_poll_while_all_wait_for_their_window(self, bay_number):
+        sent = BulkSend.objects.create(
+            agent=bay_number.agent, bay_number=bay_number, body="Hi", queued=1
+        )
+        OutboundMessageFactory(
+            bay_number=bay_number,
+            bulk_send=sent,
+            not_before=timezone.now() + datetime.timedelta(hours=1),
+        )
+
+        assert bulk.bulk_progress(sent)["active"] is False
+
+    def test_agent_without_contacts_gets_the_reason_not_an_error(self, bay_number):
+        client = Client()
+        client.force_login(bay_number.agent)
+
+        response = client.post(
+            reverse("messaging:bulk_new"),
+            {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"},
+        )
+
+        assert response.status_code == 400
+        assert "Choose at least one contact" in response.content.decode()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from messaging import holds, services, tasks
 from messaging.models import Message
-from messaging.outbox import outbox_dispatch
+from messaging.outbox import dispatch_soon, outbox_dispatch
 from messaging.redis_client import get_redis, key
 from tests.factories import BayNumberFactory, ContactFactory, OutboundMessageFactory
 from tests.messaging import support
@@ -340,3 +340,18 @@ class InboundRetryTests:
         )
 
         assert services.inbound_retry_unprocessed() == {"processed": 0, "failed": 1}
+
+
+@pytest.mark.django_db
+class DispatchSoonTests:
+    def test_broker_down_leaves_it_to_the_periodic_run(self, settings, monkeypatch, caplog):
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+
+        def broker_down(*args, **kwargs):
+            raise ConnectionError("Redis is down")
+
+        monkeypatch.setattr(tasks.dispatch_queued_sms, "delay", broker_down)
+        with caplog.at_level(logging.ERROR):
+            dispatch_soon([7])
+
+        assert "Could not ask for a dispatch of BAY Numbers [7]" in caplog.text

@@ -209,3 +209,16 @@ class QuietHoursSwitchTests:
         assert (
             quiet_hours.send_after(phone=LOS_ANGELES, kind="regular", at=at(2026, 7, 1, 5)) is None
         )
+
+
+class UnknownSenderTests:
+    def test_text_that_is_no_phone_number_gets_the_all_us_window(self, settings):
+        settings.SMS_QUIET_HOURS_ENABLED = True
+
+        assert quiet_hours.next_open("not-a-phone", at(2026, 7, 1, 16)) == at(2026, 7, 1, 18)
+
+    def test_every_area_code_in_the_table_has_a_window_within_a_week(self):
+        moment = at(2026, 7, 4, 3)  # a Saturday night in the US
+        for code in quiet_hours.area_codes():
+            opening = quiet_hours.next_open(f"+1{code}5550101", moment)
+            assert opening - moment < datetime.timedelta(days=3), code
