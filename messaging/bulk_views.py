@@ -28,9 +28,16 @@ class BulkSendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_BODY_LENGTH}),
         help_text="Merge fields: {first_name}, {last_name}, {full_name}.",
     )
-    all_contacts = forms.BooleanField(label="All my contacts", required=False)
+    # The site's stylesheet makes inputs full width; checkboxes keep theirs.
+    all_contacts = forms.BooleanField(
+        label="All my contacts",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"style": "width:auto"}),
+    )
     contacts = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"style": "width:auto"}),
     )
 
     def __init__(self, *args, agent, **kwargs):
