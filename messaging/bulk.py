@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import re
 from collections import Counter
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -63,14 +64,39 @@ def render(template: str, contact) -> str:
     return _FIELD.sub(lambda match: MERGE_FIELDS[match.group(1)](contact), template).strip()
 
 
+class Recipient(NamedTuple):
+    """What the plan needs of a contact: a tuple, light enough that 10,000 of
+    them cost ten times what 1,000 do (model instances made the garbage
+    collector's passes grow with the count)."""
+
+    pk: int
+    first_name: str
+    last_name: str
+    phone: str
+    invalid_phone_reason: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+_RECIPIENT_FIELDS = ("pk", "first_name", "last_name", "phone", "invalid_phone_reason")
+
+
+def _recipients(contacts) -> list[Recipient]:
+    if isinstance(contacts, QuerySet):
+        return [Recipient(*row) for row in contacts.values_list(*_RECIPIENT_FIELDS)]
+    return [Recipient(*(getattr(c, name) for name in _RECIPIENT_FIELDS)) for c in contacts]
+
+
 @dataclasses.dataclass
 class BulkPlan:
-    """Who gets the text (contact, body) and who is skipped, and why."""
+    """Who gets the text (recipient, body) and who is skipped, and why."""
 
-    sendable: list = dataclasses.field(default_factory=list)
+    sendable: list[tuple[Recipient, str]] = dataclasses.field(default_factory=list)
     skipped: list[dict] = dataclasses.field(default_factory=list)
 
-    def skip(self, contact, code: str, label: str, reason: str = "") -> None:
+    def skip(self, contact: Recipient, code: str, label: str, reason: str = "") -> None:
         self.skipped.append(
             {
                 "contact_id": contact.pk,
@@ -86,15 +112,10 @@ def bulk_plan(*, bay_number, contacts, template: str) -> BulkPlan:
     """Decide for each contact whether the text goes, in a fixed number of
     queries whatever their number: the contacts, then the consent gate for
     all of their phones at once (`check_send_many`)."""
-    if isinstance(contacts, QuerySet):
-        # Only what the plan reads: loading whole rows doubled its time.
-        contacts = contacts.only(
-            "id", "agent", "first_name", "last_name", "phone", "invalid_phone_reason"
-        )
-    contacts = list(contacts)
-    decisions = check_send_many(bay_number=bay_number, phones=[c.phone for c in contacts])
+    recipients = _recipients(contacts)
+    decisions = check_send_many(bay_number=bay_number, phones=[r.phone for r in recipients])
     plan, seen = BulkPlan(), set()
-    for contact in contacts:
+    for contact in recipients:
         decision = decisions[contact.phone]
         if contact.invalid_phone_reason:
             plan.skip(

@@ -68,7 +68,8 @@ def outbox_add(
 def outbox_add_many(*, bay_number, texts, kind: str, sent_by=None, bulk_send=None) -> int:
     """Write many queued texts in one insert; the dispatcher paces them out.
 
-    `texts` holds (contact, body) pairs the gate already allowed. Returns the
+    `texts` holds (contact, body) pairs the gate already allowed; a contact
+    needs `pk` and `phone` (a Contact or a bulk Recipient). Returns the
     number written. Nothing is enqueued here: the caller kicks the
     dispatcher on commit, which queues them at the number's rate.
     """
@@ -78,7 +79,7 @@ def outbox_add_many(*, bay_number, texts, kind: str, sent_by=None, bulk_send=Non
             direction=Message.Direction.OUTBOUND,
             kind=kind,
             bay_number=bay_number,
-            contact=contact,
+            contact_id=contact.pk,
             from_phone=bay_number.phone_number,
             to_phone=contact.phone,
             body=body,

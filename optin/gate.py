@@ -12,6 +12,7 @@ brokerage's A2P 10DLC registration, without which carriers carry nothing.
 
 import dataclasses
 import datetime
+import functools
 
 from django.conf import settings
 from django.utils import timezone
@@ -82,13 +83,20 @@ def _do_not_text_decision(consent: Consent | None, state: ConsentState) -> SendD
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _display(bay_phone: str) -> str:
+    # A bulk send asks about thousands of phones of one BAY Number; format
+    # its number once, not once per opted-out phone.
+    return display_phone(bay_phone)
+
+
 def _opted_out_decision(consent: Consent, bay_phone: str) -> SendDecision:
     return SendDecision(
         allowed=False,
         state=ConsentState.OPTED_OUT,
         reason=(
             "This contact opted out of texts from this number. Only they can opt back "
-            f"in, by texting START or YES to {display_phone(bay_phone)}."
+            f"in, by texting START or YES to {_display(bay_phone)}."
         ),
         last_requested_at=consent.last_optin_request_at,
         requests_sent=consent.optin_requests_sent,
@@ -150,7 +158,9 @@ def check_send_many(*, bay_number, phones) -> dict[str, SendDecision]:
     phones = list(dict.fromkeys(phones))
     consents = {
         consent.phone: consent
-        for consent in Consent.objects.filter(bay_number=bay_number, phone__in=phones)
+        for consent in Consent.objects.filter(bay_number=bay_number, phone__in=phones).only(
+            "phone", "state", "last_optin_request_at", "optin_requests_sent"
+        )
     }
     blocked = do_not_text_phones(brokerage_id=bay_number.brokerage_id, phones=phones)
     now = timezone.now()
