@@ -10,7 +10,6 @@ the BAY Number's rate, so one bad number (21211) mid-way stops nothing
 
 import dataclasses
 import logging
-import re
 from collections import Counter
 from typing import NamedTuple
 
@@ -19,19 +18,13 @@ from django.db import transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from messaging.merge_fields import MERGE_FIELDS, merge, merge_values, unknown_fields
 from messaging.models import BulkSend, Message
 from messaging.outbox import dispatch_soon, outbox_add_many
 from messaging.services import MAX_BODY_LENGTH, validate_body
 from optin.gate import check_send_many
 
 logger = logging.getLogger(__name__)
-
-MERGE_FIELDS = {
-    "first_name": lambda contact: contact.first_name,
-    "last_name": lambda contact: contact.last_name,
-    "full_name": lambda contact: contact.full_name,
-}
-_FIELD = re.compile(r"\{([^{}]*)\}")
 
 INVALID_NUMBER = "invalid_number"
 DO_NOT_TEXT = "do_not_text"
@@ -47,21 +40,22 @@ _SKIP_LABELS = {
 
 def validate_template(body: str) -> str:
     """Return the stripped template, or raise ValidationError for an empty or
-    over-long body or a merge field that does not exist."""
+    over-long body or a merge field that does not exist (the same fields as
+    saved templates, `messaging.merge_fields`)."""
     body = validate_body(body)
-    unknown = sorted({name for name in _FIELD.findall(body) if name not in MERGE_FIELDS})
+    unknown = unknown_fields(body)
     if unknown:
         known = ", ".join(f"{{{name}}}" for name in MERGE_FIELDS)
+        listed = ", ".join(f"{{{name}}}" for name in unknown)
         raise ValidationError(
-            f"Unknown merge field {', '.join(f'{{{name}}}' for name in unknown)}; use {known}.",
-            code="unknown_field",
+            f"Unknown merge field {listed}. You can use {known}.", code="unknown_field"
         )
     return body
 
 
-def render(template: str, contact) -> str:
-    """The template with each merge field replaced by the contact's value."""
-    return _FIELD.sub(lambda match: MERGE_FIELDS[match.group(1)](contact), template).strip()
+def render(template: str, contact, agent) -> str:
+    """The template with each merge field filled in for `contact`."""
+    return merge(template, merge_values(contact=contact, agent=agent)).strip()
 
 
 class Recipient(NamedTuple):
@@ -108,10 +102,12 @@ class BulkPlan:
         )
 
 
-def bulk_plan(*, bay_number, contacts, template: str) -> BulkPlan:
+def bulk_plan(*, bay_number, contacts, template: str, agent=None) -> BulkPlan:
     """Decide for each contact whether the text goes, in a fixed number of
     queries whatever their number: the contacts, then the consent gate for
-    all of their phones at once (`check_send_many`)."""
+    all of their phones at once (`check_send_many`). `agent` (by default the
+    BAY Number's) fills the {agent_name} and {brokerage} fields."""
+    agent = agent or bay_number.agent
     recipients = _recipients(contacts)
     decisions = check_send_many(bay_number=bay_number, phones=[r.phone for r in recipients])
     plan, seen = BulkPlan(), set()
@@ -129,7 +125,7 @@ def bulk_plan(*, bay_number, contacts, template: str) -> BulkPlan:
             state = decision.state
             plan.skip(contact, str(state), getattr(state, "label", str(state)), decision.reason)
         else:
-            body = render(template, contact)
+            body = render(template, contact, agent)
             if len(body) > MAX_BODY_LENGTH:
                 plan.skip(contact, TOO_LONG, _SKIP_LABELS[TOO_LONG])
             else:
@@ -149,7 +145,7 @@ def bulk_send(*, agent, bay_number, body: str, contacts) -> BulkSend:
     if bay_number.agent_id != agent.pk or bay_number.released_at is not None:
         raise PermissionDenied("That BAY Number is not yours.")
     template = validate_template(body)
-    plan = bulk_plan(bay_number=bay_number, contacts=contacts, template=template)
+    plan = bulk_plan(bay_number=bay_number, contacts=contacts, template=template, agent=agent)
     total = len(plan.sendable) + len(plan.skipped)
     if total == 0:
         raise ValidationError("Choose at least one contact.", code="no_recipients")

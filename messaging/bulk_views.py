@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from messaging import bulk
+from messaging.merge_fields import MERGE_FIELDS
 from messaging.models import BulkSend
 from messaging.selectors import agent_bay_numbers
 from messaging.services import MAX_BODY_LENGTH
@@ -26,7 +27,7 @@ class BulkSendForm(forms.Form):
     body = forms.CharField(
         label="Message",
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_BODY_LENGTH}),
-        help_text="Merge fields: {first_name}, {last_name}, {full_name}.",
+        help_text="Merge fields: " + ", ".join(f"{{{name}}}" for name in MERGE_FIELDS) + ".",
     )
     # The site's stylesheet makes inputs full width; checkboxes keep theirs.
     all_contacts = forms.BooleanField(

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from brokerages.models import Agent, Brokerage
 from contacts.models import Contact
 from messaging import bulk
 from messaging.models import BulkSend, Message
@@ -42,18 +43,21 @@ def opted_in_contacts(bay_number):
 
 
 class TemplateTests:
-    def test_merge_fields_are_filled_from_the_contact(self):
+    def test_merge_fields_are_those_of_saved_templates(self):
+        agent = Agent(first_name="Bea", last_name="Agent", brokerage=Brokerage(name="Harbor"))
         contact = Contact(first_name="Pat", last_name="Lee")
 
-        text = bulk.render("Hi {first_name}! {full_name}, {last_name}.", contact)
+        text = bulk.render(
+            "Hi {first_name} {last_name}! {agent_name} of {brokerage}", contact, agent
+        )
 
-        assert text == "Hi Pat! Pat Lee, Lee."
+        assert text == "Hi Pat Lee! Bea Agent of Harbor"
 
     def test_unknown_merge_field_is_refused_before_anything_is_queued(self):
         with pytest.raises(ValidationError) as refused:
             bulk.validate_template("Hi {first_name} {email}{__class__}")
 
-        assert "{__class__}, {email}" in refused.value.messages[0]
+        assert "Unknown merge field {email}, {__class__}." in refused.value.messages[0]
 
     @pytest.mark.parametrize("body", ["", "   ", "a" * 1601])
     def test_empty_or_too_long_template_is_refused(self, body):
