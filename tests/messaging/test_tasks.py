@@ -95,3 +95,28 @@ class PeriodicJobLockTests:
             lock.release()
 
         assert counts["dispatched"] == 0 and "skipped" not in counts
+
+
+@pytest.mark.django_db
+class RunDeliveryJobsCommandTests:
+    def test_command_runs_each_job_and_prints_its_counts(
+        self, bay_number, contact, outbox, run_on_commit
+    ):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        support.opt_in(bay_number, contact.phone)
+        waiting = OutboundMessageFactory(bay_number=bay_number, contact=contact, dispatched_at=None)
+        out = StringIO()
+
+        with run_on_commit():
+            call_command("run_delivery_jobs", stdout=out)
+
+        waiting.refresh_from_db()
+        assert waiting.status == Message.Status.SENDING and len(outbox) == 1
+        assert out.getvalue().splitlines() == [
+            "dispatch_queued_sms: dispatched 1, requeued_lost 0, window_opened 0, left_for_later 0",
+            "flag_stuck_sms: flagged 0, receipts_applied 0",
+            "retry_unprocessed_inbound: processed 0, failed 0",
+        ]
