@@ -258,7 +258,7 @@ class SendMessageView(ConversationMixin, View):
             return view.render_to_response(view.get_context_data(form=form), status=400)
 
         try:
-            sms_send(
+            message = sms_send(
                 agent=request.user,
                 bay_number=form.cleaned_data["bay_number"],
                 contact=self.contact,
@@ -266,6 +266,13 @@ class SendMessageView(ConversationMixin, View):
             )
         except SendRefused as refusal:
             messages.error(request, f"Not sent. {refusal.decision.reason}")
+        else:
+            if message.not_before is not None:
+                messages.info(
+                    request,
+                    "Queued: it is outside 8 am to 9 pm where the contact lives, so it goes out "
+                    f"{message.not_before_local:%a %-I:%M %p} their time.",
+                )
         return redirect(self.conversation_url())
 
 

@@ -443,3 +443,27 @@ class CsrfOnEveryFormTests:
                 assert 'name="csrfmiddlewaretoken"' in form, page
         # Every page has the log-out form; the others add theirs.
         assert forms >= len(pages) + 6
+
+
+class QuietHoursNoticeTests:
+    def test_agent_is_told_when_a_text_waits_for_the_contacts_hours(
+        self, agent_client, agent, bay_number, monkeypatch
+    ):
+        import datetime
+
+        contact = ContactFactory(agent=agent, phone="+12135550142")  # Los Angeles
+        give_consent(bay_number=bay_number, contact=contact, state=ConsentState.OPTED_IN)
+        eight_am_pacific = datetime.datetime(2026, 12, 5, 16, 0, tzinfo=datetime.UTC)
+        monkeypatch.setattr("messaging.quiet_hours.send_after", lambda **kwargs: eight_am_pacific)
+
+        response = agent_client.post(
+            reverse("messaging:send", args=[contact.pk]),
+            {"bay_number": bay_number.pk, "body": "Open house tomorrow"},
+            follow=True,
+        )
+
+        page = response.content.decode()
+        assert "outside 8 am to 9 pm where the contact lives, so it goes out Sat 8:00 AM" in page
+        assert "Waiting for the contact's texting hours: goes out Sat 8:00 AM" in page
+        message = Message.objects.get(body="Open house tomorrow")
+        assert message.status == Message.Status.QUEUED
