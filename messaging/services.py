@@ -266,8 +266,13 @@ def sms_deliver(message_id: int) -> str:
 
 def _record_sent(message: Message, sms: SmsMessage) -> None:
     now = timezone.now()
+    # Twilio answers "queued" or "accepted", and the text stays sending until a
+    # callback; a backend that finished the job itself (the console) says "sent".
+    status = _TWILIO_STATUS.get(sms.provider_status, Message.Status.SENDING)
+    if _RANK[status] < _RANK[Message.Status.SENDING]:
+        status = Message.Status.SENDING
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-        twilio_sid=sms.sid, sent_at=now, updated_at=now
+        twilio_sid=sms.sid, status=status, sent_at=now, updated_at=now
     )
     logger.info("Message %s handed to the SMS backend as %s", message.pk, sms.sid)
     if StatusReceipt.objects.filter(message_sid=sms.sid, applied_at__isnull=True).exists():

@@ -261,3 +261,28 @@ class ConsentConversationTests:
         assert agent.brokerage.name in outbox[0].body
         assert "STOP" in outbox[0].body
         assert not Consent.objects.exists()
+
+
+@pytest.mark.django_db
+class ProviderStatusTests:
+    def test_console_backend_marks_the_text_sent(
+        self, opted_in, bay_number, settings, run_on_commit
+    ):
+        settings.SMS_BACKEND = "console"
+        settings.SMS_BACKEND_OPTIONS = {"stream": __import__("io").StringIO()}
+        with run_on_commit():
+            message = services.sms_send(
+                agent=bay_number.agent, bay_number=bay_number, contact=opted_in, body="Hi"
+            )
+
+        message.refresh_from_db()
+        assert message.status == Message.Status.SENT
+
+    def test_twilio_queued_answer_keeps_the_text_sending(self, opted_in, bay_number, run_on_commit):
+        with run_on_commit():
+            message = services.sms_send(
+                agent=bay_number.agent, bay_number=bay_number, contact=opted_in, body="Hi"
+            )
+
+        message.refresh_from_db()
+        assert message.status == Message.Status.SENDING
