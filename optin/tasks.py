@@ -5,8 +5,8 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from messaging.locks import job_lock
 from optin import services
-from optin.locks import task_lock
 from optin.models import OptOutReview
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def expire_optout_reviews() -> dict[str, int]:
     `skipped` (1 when another run held the lock).
     """
     counts = {"expired": 0, "opted_out": 0, "skipped": 0}
-    with task_lock("expire_optout_reviews", timeout=600) as held:
+    with job_lock("expire_optout_reviews", timeout=600) as held:
         if not held:
             logger.info("expire_optout_reviews is already running; skipped")
             counts["skipped"] = 1

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
+from messaging.locks import job_lock
 from messaging.models import Message
 from optin import services
-from optin.locks import task_lock
 from optin.models import ConsentState, OptOutReview
 from optin.tasks import expire_optout_reviews
 from tests.factories import InboundMessageFactory
@@ -66,7 +66,7 @@ class ExpireOptoutReviewsTests:
     def test_a_second_run_while_one_holds_the_lock_does_nothing(self, bay_number):
         review = flagged(bay_number, days_ago=30)
 
-        with task_lock("expire_optout_reviews", timeout=60) as held:
+        with job_lock("expire_optout_reviews", timeout=60) as held:
             assert held
             counts = expire_optout_reviews()
 
@@ -84,25 +84,25 @@ class ExpireOptoutReviewsTests:
 
 def held_twice(name: str) -> tuple[bool, bool, bool]:
     """Take the lock, try it again while held, then once more after."""
-    with task_lock(name, timeout=5) as first, task_lock(name, timeout=5) as second:
+    with job_lock(name, timeout=5) as first, job_lock(name, timeout=5) as second:
         pass
-    with task_lock(name, timeout=5) as again:
+    with job_lock(name, timeout=5) as again:
         return first, second, again
 
 
 class TaskLockTests:
     def test_the_lock_is_held_once_in_process(self):
-        with override_settings(REDIS_URL=None):
+        with override_settings(SMS_REDIS_URL=None):
             assert held_twice("unit") == (True, False, True)
 
     def test_the_lock_is_held_once_across_processes_in_redis(self):
-        with override_settings(REDIS_URL=redis_url()):
+        with override_settings(SMS_REDIS_URL=redis_url()):
             assert held_twice("unit-redis") == (True, False, True)
 
     def test_a_lock_that_expired_under_its_task_is_reported(self, caplog):
         url = redis_url()
-        with override_settings(REDIS_URL=url), task_lock("unit-expired", timeout=5) as held:
+        with override_settings(SMS_REDIS_URL=url), job_lock("unit-expired", timeout=5) as held:
             redis.Redis.from_url(url).delete("clientbay:lock:unit-expired")
 
         assert held
-        assert "Lock unit-expired expired before its task finished" in caplog.text
+        assert "Lock unit-expired expired before its job finished" in caplog.text
