@@ -41,6 +41,9 @@ $(NPM_STAMP): package.json package-lock.json $(if $(wildcard node_modules/.bin/p
 	@touch $@
 
 run: export DJANGO_DEBUG := 1
+# Webhook signatures are checked over the public URL; in the demo that is the
+# address the development server listens on, unless PUBLIC_BASE_URL says else.
+run: export PUBLIC_BASE_URL ?= http://$(RUN_ADDR)
 run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

@@ -30,12 +30,23 @@ INVALID_NUMBER = "invalid_number"
 DO_NOT_TEXT = "do_not_text"
 DUPLICATE_PHONE = "duplicate_phone"
 TOO_LONG = "too_long"
+EMPTY = "empty"
 _SKIP_LABELS = {
     INVALID_NUMBER: "Invalid number",
     DO_NOT_TEXT: "On the do-not-text list",
     DUPLICATE_PHONE: "Same phone as another recipient",
     TOO_LONG: f"Longer than {MAX_BODY_LENGTH:,} characters with the merge fields filled in",
+    EMPTY: "Empty once the merge fields are filled in",
 }
+
+
+def _body_problem(body: str) -> str | None:
+    """Why a merged body cannot be sent (a skip reason), or None."""
+    if not body:
+        return EMPTY
+    if len(body) > MAX_BODY_LENGTH:
+        return TOO_LONG
+    return None
 
 
 def validate_template(body: str) -> str:
@@ -125,9 +136,10 @@ def bulk_plan(*, bay_number, contacts, template: str, agent=None) -> BulkPlan:
             state = decision.state
             plan.skip(contact, str(state), getattr(state, "label", str(state)), decision.reason)
         else:
-            body = render(template, contact, agent)
-            if len(body) > MAX_BODY_LENGTH:
-                plan.skip(contact, TOO_LONG, _SKIP_LABELS[TOO_LONG])
+            body = render(template, contact, agent).strip()
+            problem = _body_problem(body)
+            if problem:
+                plan.skip(contact, problem, _SKIP_LABELS[problem])
             else:
                 plan.sendable.append((contact, body))
         seen.add(contact.phone)

@@ -173,12 +173,10 @@ def ledger_for_export(*, brokerage_id: int, start: datetime.date, end: datetime.
     """The brokerage's ledger rows from `start` to `end` (whole UTC days,
     both included), oldest first, for streaming."""
     first = datetime.datetime.combine(start, datetime.time.min, tzinfo=datetime.UTC)
-    after = datetime.datetime.combine(
-        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
-    )
+    last = datetime.datetime.combine(end, datetime.time.max, tzinfo=datetime.UTC)
     return (
         ConsentEvent.objects.filter(
-            bay_number__brokerage_id=brokerage_id, occurred_at__gte=first, occurred_at__lt=after
+            bay_number__brokerage_id=brokerage_id, occurred_at__gte=first, occurred_at__lte=last
         )
         .select_related("bay_number", "acting_user")
         .order_by("occurred_at", "id")

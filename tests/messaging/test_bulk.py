@@ -111,6 +111,18 @@ class BulkPlanTests:
 
         assert plan.sendable == [] and plan.skipped[0]["reason_code"] == bulk.TOO_LONG
 
+    def test_text_empty_once_merged_is_skipped(self, bay_number):
+        (person,) = contacts_for(bay_number.agent, 1)
+        support.opt_in(bay_number, person.phone)
+        Contact.objects.filter(pk=person.pk).update(last_name="")
+
+        plan = bulk.bulk_plan(
+            bay_number=bay_number, contacts=bay_number.agent.contacts.all(), template="{last_name}"
+        )
+
+        assert plan.sendable == []
+        assert plan.skipped[0]["reason_code"] == bulk.EMPTY
+
     def test_gate_costs_the_same_queries_for_any_number_of_recipients(self, bay_number):
         """The contacts, their consents, the do-not-text list: three, for 3 or 60."""
         people = contacts_for(bay_number.agent, 60)

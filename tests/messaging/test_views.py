@@ -467,3 +467,18 @@ class QuietHoursNoticeTests:
         assert "Waiting for the contact's texting hours: goes out Sat 8:00 AM" in page
         message = Message.objects.get(body="Open house tomorrow")
         assert message.status == Message.Status.QUEUED
+
+
+class HeldNumberNoticeTests:
+    def test_agent_sees_why_a_held_numbers_texts_wait(self, agent_client, agent, bay_number):
+        from messaging.holds import bay_number_hold_sending
+
+        contact = ContactFactory(agent=agent)
+        bay_number_hold_sending(
+            bay_number_id=bay_number.pk, reason="A2P 10DLC campaign not registered."
+        )
+
+        page = agent_client.get(conversation_url(contact, bay_number)).content.decode()
+
+        assert "are on hold: A2P 10DLC campaign not registered." in page
+        assert "admins have been alerted" in page

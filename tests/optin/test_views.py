@@ -499,6 +499,14 @@ class LedgerExportTests:
         assert response.status_code == 400
         assert b"Export consent records" in response.content
 
+    def test_an_end_date_at_the_end_of_the_calendar_exports_everything(self, world, client):
+        bulk_ledger(world.consent, 3, datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
+
+        response = self.export(login(client, world.admin), "2026-01-01", "9999-12-31")
+
+        assert response.status_code == 200
+        assert len(self.rows(response)) >= 3
+
     def test_the_export_page_offers_the_last_30_days(self, world, client):
         page = login(client, world.admin).get(reverse("optin:export")).content.decode()
 
