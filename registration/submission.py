@@ -283,18 +283,29 @@ def trust_product_step(api: TwilioApi, brand: Brand) -> None:
 # --- 3. Brand -----------------------------------------------------------------
 
 
-def apply_brand_state(brand: Brand, state: RegistrationState) -> None:
-    """Record what Twilio says about the brand."""
-    status = BRAND_STATUS.get(state.status.upper(), RegistrationStatus.IN_REVIEW)
+def _apply_state(record, state: RegistrationState, *, statuses, sid_field, tcr_field) -> str:
+    """Store Twilio's view of a brand or campaign on `record`; return our status."""
+    status = statuses.get(state.status.upper(), RegistrationStatus.IN_REVIEW)
     reason = (state.reason or "Twilio gave no reason.") if status == "failed" else ""
     _save(
-        brand,
-        brand_registration_sid=state.sid,
+        record,
+        **{sid_field: state.sid, tcr_field: state.tcr_id or getattr(record, tcr_field)},
         twilio_status=state.status.upper(),
-        tcr_brand_id=state.tcr_id or brand.tcr_brand_id,
         status=status,
         failure_reason=reason,
         status_checked_at=timezone.now(),
+    )
+    return status
+
+
+def apply_brand_state(brand: Brand, state: RegistrationState) -> None:
+    """Record what Twilio says about the brand."""
+    status = _apply_state(
+        brand,
+        state,
+        statuses=BRAND_STATUS,
+        sid_field="brand_registration_sid",
+        tcr_field="tcr_brand_id",
     )
     if status == RegistrationStatus.FAILED:
         logger.warning("Brand of brokerage %s failed: %s", brand.brokerage_id, state.status)
@@ -364,16 +375,12 @@ def _campaign_fields(brand: Brand, campaign: Campaign) -> dict:
 
 def apply_campaign_state(campaign: Campaign, state: RegistrationState) -> None:
     """Record what Twilio says about the campaign."""
-    status = CAMPAIGN_STATUS.get(state.status.upper(), RegistrationStatus.IN_REVIEW)
-    reason = (state.reason or "Twilio gave no reason.") if status == "failed" else ""
-    _save(
+    status = _apply_state(
         campaign,
-        campaign_sid=state.sid,
-        twilio_status=state.status.upper(),
-        tcr_campaign_id=state.tcr_id or campaign.tcr_campaign_id,
-        status=status,
-        failure_reason=reason,
-        status_checked_at=timezone.now(),
+        state,
+        statuses=CAMPAIGN_STATUS,
+        sid_field="campaign_sid",
+        tcr_field="tcr_campaign_id",
     )
     logger.info("Campaign of brokerage %s is %s", campaign.brokerage_id, status)
     if status == RegistrationStatus.APPROVED:
