@@ -1,6 +1,5 @@
 """Sending texts, receiving them, and following their delivery."""
 
-import contextlib
 import datetime
 import functools
 import logging
@@ -8,7 +7,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from contacts.phones import e164_or_none
 from messaging import holds, quiet_hours, ratelimit
 from messaging.backends import SmsBackendError, SmsMessage, get_connection
 from messaging.errors import Consequence, ErrorInfo, classify_error, delivery_error
+from messaging.inserts import inbound_insert
 from messaging.merge_fields import MERGE_FIELDS, unknown_fields
 from messaging.models import BayNumber, Message, MessageTemplate, StatusReceipt
 from messaging.outbox import enqueue_send, outbox_add, status_callback_url
@@ -416,7 +416,8 @@ def inbound_receive(*, params) -> tuple[Message, bool]:
     Idempotent on MessageSid: the unique constraint decides, atomically, which
     delivery created the row; a repeat returns the stored row and False. A
     text that asks nothing of consent (no keyword, no HELP, nothing to review)
-    is stored already processed, so the webhook has no second step for it.
+    from a known contact is stored already processed, in one statement
+    (`messaging.inserts`), so the webhook has no second step for it.
     """
     sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
     if not _SID.match(sid):
@@ -425,71 +426,27 @@ def inbound_receive(*, params) -> tuple[Message, bool]:
     to_phone = e164_or_none(params.get("To")) or params.get("To", "")[:32]
     sender = params.get("From", "")
     phone = e164_or_none(sender)
-    bay_number = _bay_number_with_contact(to_phone, phone) or {}
-    contact_id = bay_number.get("contact_id")
-    if phone and bay_number.get("agent_id") and contact_id is None:
-        contact, _ = Contact.objects.get_or_create(
-            agent_id=bay_number["agent_id"],
-            phone=phone,
-            defaults={"first_name": "Unknown", "kind": Contact.Kind.LEAD},
-        )
-        contact_id = contact.pk
     body = params.get("Body") or ""
-    needs_handling = bool(bay_number and phone) and consent_services.reply_needs_action(
-        body=body, opt_out_type=params.get("OptOutType", "")
-    )
-    message, created = _insert_once(
-        sid,
+    message = Message(
+        twilio_sid=sid,
         direction=Message.Direction.INBOUND,
-        bay_number_id=bay_number.get("id"),
-        contact_id=contact_id,
         from_phone=phone or sender[:32],
         to_phone=to_phone,
         body=body,
         media=_media(params),
         status=Message.Status.RECEIVED,
         raw_payload=_payload(params),
-        processed_at=None if needs_handling else timezone.now(),
+        processed_at=timezone.now(),
     )
-    if created:
+    needs_action = consent_services.reply_needs_action(
+        body=body, opt_out_type=params.get("OptOutType", "")
+    )
+    if inbound_insert(message, sender_phone=phone, needs_action=needs_action):
         logger.info("Stored inbound message %s (%s)", message.pk, sid)
-    else:
-        logger.info("Inbound %s delivered again; stored as message %s", sid, message.pk)
-    return message, created
-
-
-def _bay_number_with_contact(to_phone: str, phone: str | None) -> dict | None:
-    """The BAY Number texted (id and agent_id) with `contact_id`, its agent's
-    contact for `phone` or None if there is none yet: one query for both.
-
-    Plain SQL because this read runs for every inbound text, and profiling
-    showed the ORM taking six times longer to build it than the database
-    takes to answer it.
-    """
-    sql = (
-        f"SELECT b.id, b.agent_id, c.id FROM {BayNumber._meta.db_table} b "
-        f"LEFT JOIN {Contact._meta.db_table} c ON c.agent_id = b.agent_id AND c.phone = %s "
-        "WHERE b.phone_number = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [phone or "", to_phone])
-        row = cursor.fetchone()
-    return dict(zip(("id", "agent_id", "contact_id"), row, strict=True)) if row else None
-
-
-def _insert_once(sid: str, **fields) -> tuple[Message, bool]:
-    """Insert the text, or return the row an earlier delivery inserted.
-
-    The INSERT comes first, so a new text costs one statement; outside a
-    transaction it commits on its own, inside one a savepoint keeps a
-    duplicate from breaking the caller's transaction.
-    """
-    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    try:
-        with guard:
-            return Message.objects.create(twilio_sid=sid, **fields), True
-    except IntegrityError:
-        return Message.objects.get(twilio_sid=sid), False
+        return message, True
+    message = Message.objects.get(twilio_sid=sid)
+    logger.info("Inbound %s delivered again; stored as message %s", sid, message.pk)
+    return message, False
 
 
 def inbound_process(message_id: int) -> None:
@@ -509,10 +466,25 @@ def inbound_process(message_id: int) -> None:
         # Only a real phone texting a BAY Number of ours can change consent;
         # short codes and other sender IDs are stored and nothing more.
         if message.bay_number is not None and e164_or_none(message.from_phone):
+            _link_sender(message)
             kind = consent_services.consent_apply_reply(message=message)
             logger.info("Inbound message %s classified as %s", message.pk, kind)
         message.processed_at = timezone.now()
-        message.save(update_fields=["processed_at", "updated_at"])
+        message.save(update_fields=["processed_at", "contact", "updated_at"])
+
+
+def _link_sender(message: Message) -> None:
+    """Link a text from a phone the agent has no contact for to a new lead."""
+    agent_id = message.bay_number.agent_id
+    if message.contact_id is not None or agent_id is None:
+        return
+    message.contact, created = Contact.objects.get_or_create(
+        agent_id=agent_id,
+        phone=message.from_phone,
+        defaults={"first_name": "Unknown", "kind": Contact.Kind.LEAD},
+    )
+    if created:
+        logger.info("New lead %s from inbound message %s", message.contact.pk, message.pk)
 
 
 def inbound_retry_unprocessed(*, now=None, limit: int = 200) -> dict[str, int]:

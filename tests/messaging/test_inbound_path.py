@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from contacts.models import Contact
 from messaging.models import Message
 from optin.services import reply_needs_action
 
@@ -31,19 +32,41 @@ class ReplyNeedsActionTests:
 
 @pytest.mark.django_db
 class InboundPathTests:
-    def test_ordinary_text_is_stored_processed_in_one_insert(self, twilio, bay_number, contact):
+    def test_ordinary_text_is_stored_processed_in_one_statement(self, twilio, bay_number, contact):
         with CaptureQueriesContext(connection) as captured:
             response = twilio.inbound(Body="Sounds good, see you Saturday")
 
         assert response.status_code == 200
         message = Message.objects.get(twilio_sid="SM_IN_01")
         assert message.processed_at is not None
-        writes = [
-            q["sql"]
-            for q in captured
-            if not q["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE"))
+        assert (message.bay_number, message.contact) == (bay_number, contact)
+        statements = [
+            q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
         ]
-        assert len(writes) == 1 and writes[0].startswith("INSERT")
+        assert len(statements) == 1
+        assert "INSERT INTO" in statements[0] and "ON CONFLICT" in statements[0]
+
+    def test_first_text_from_a_new_phone_makes_a_linked_lead(self, twilio, bay_number, db):
+        twilio.inbound(From="+12025550188", Body="Is the house on Elm still for sale?")
+
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        lead = Contact.objects.get(agent=bay_number.agent, phone="+12025550188")
+        assert (lead.kind, lead.first_name) == (Contact.Kind.LEAD, "Unknown")
+        assert message.contact == lead and message.processed_at is not None
+
+    def test_text_from_a_short_code_is_stored_processed_without_a_contact(
+        self, twilio, bay_number, db
+    ):
+        twilio.inbound(From="22395", Body="STOP")
+
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        assert (message.bay_number, message.contact, message.from_phone) == (
+            bay_number,
+            None,
+            "22395",
+        )
+        assert message.processed_at is not None
+        assert not bay_number.consents.exists()
 
     def test_keyword_text_is_stored_then_handled(self, twilio, bay_number, contact):
         twilio.inbound(Body="STOP")
