@@ -91,6 +91,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock up front and wait for each other, rather than
     # failing with "database is locked" under the development server's threads.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Statements a connection runs again and again (the inbound webhook's
+    # insert, the gate, the worker's claim) are parsed and planned once per
+    # connection instead of on every run. Set DATABASE_PREPARED_STATEMENTS=0
+    # behind a pooler in transaction mode that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "brokerages.Agent"
