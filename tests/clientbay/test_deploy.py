@@ -95,3 +95,28 @@ class DeployCheckTests:
 
         assert result.returncode != 0
         assert complaint in result.stderr
+
+
+class WsgiWorkerTests:
+    def test_a_loaded_worker_keeps_its_modules_out_of_full_collections(self):
+        """What a worker loads for every request (URLconfs, views, models) is
+        frozen, so a full garbage collection does not walk it mid-request."""
+        base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+        script = (
+            "import gc, sys, clientbay.wsgi\n"
+            "assert 'messaging.webhooks' in sys.modules, 'the URLconf was not loaded'\n"
+            "print(gc.get_freeze_count(), len(gc.get_objects()))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env={**base, **PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+        assert result.returncode == 0, result.stderr
+        frozen, tracked = map(int, result.stdout.split())
+        assert frozen > 20_000
+        assert tracked < frozen / 100
