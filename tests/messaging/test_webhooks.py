@@ -71,6 +71,21 @@ class SignatureTests:
 
         assert response.status_code == 403
 
+    def test_signature_over_the_url_with_its_default_port_is_accepted(
+        self, twilio, bay_number
+    ):
+        """FC-02: the URL as rebuilt has no port; Twilio may have signed it
+        with :443, which only the validator's second try matches."""
+        url = "https://app.example.com:443" + INBOUND_PATH
+
+        assert twilio.post(INBOUND_PATH, inbound_params(), signed_url=url).status_code == 200
+
+    def test_signature_header_with_non_ascii_text_is_refused(self, twilio, bay_number):
+        response = twilio.post(INBOUND_PATH, inbound_params(), signature="ünïcode==")
+
+        assert response.status_code == 403
+        assert Message.objects.count() == 0
+
     def test_get_is_not_allowed(self, twilio):
         assert twilio.client.get(INBOUND_PATH).status_code in (403, 405)
 
