@@ -7,6 +7,7 @@ valid number is refused with a reason.
 """
 
 import dataclasses
+import functools
 import logging
 import re
 
@@ -63,10 +64,25 @@ def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str:
 def e164_or_none(raw: str | None) -> str | None:
     """Return the E.164 form of a sender or recipient, or None for a short code
     or any other sender ID that is not a phone number."""
+    if raw is not None and len(raw) <= _CACHED_LENGTH:
+        return _e164_or_none_cached(raw)
+    return _e164_or_none(raw)
+
+
+# Every webhook parses its To and From, and the same few numbers come back
+# again and again; parsing is a pure function of the text, so short texts
+# keep their answer.
+_CACHED_LENGTH = 40
+
+
+def _e164_or_none(raw: str | None) -> str | None:
     try:
         return normalize_phone(raw)
     except InvalidPhoneNumber:
         return None
+
+
+_e164_or_none_cached = functools.lru_cache(maxsize=4096)(_e164_or_none)
 
 
 def mask_phone(e164: str | None) -> str:

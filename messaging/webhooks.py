@@ -25,8 +25,11 @@ def _form(request) -> QueryDict:
     """The signed form with NUL characters removed: PostgreSQL cannot store
     them, and a text that cannot be stored would be lost. The signature has
     already been checked over the form as received."""
+    lists = list(request.POST.lists())
+    if not any("\x00" in key or any("\x00" in value for value in values) for key, values in lists):
+        return request.POST
     form = QueryDict(mutable=True)
-    for key, values in request.POST.lists():
+    for key, values in lists:
         form.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
     return form
 

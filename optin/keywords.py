@@ -244,9 +244,15 @@ def normalize(body: str | None) -> str:
     punctuation, emoji, stretched letters and any whitespace or newlines are
     all removed or folded; apostrophes vanish ("don't" -> "dont").
     """
-    text = unicodedata.normalize("NFKC", body or "").translate(_QUOTES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = body or ""
+    if text.isascii():
+        # Unicode normal forms and accents change nothing in ASCII, which
+        # most replies are; only the backtick is a quote to fold.
+        text = text.translate(_QUOTES)
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("'", "")
     text = _NOT_WORD.sub(" ", text)
     text = _STRETCHED.sub(r"\1", text)
@@ -274,11 +280,15 @@ def _core(text: str) -> str:
 
 
 # Each revocation in the form a reply takes once its filler is dropped, and
-# the same pairs longest first, for finding one inside a longer message.
+# the same pairs longest first, padded with spaces, for finding one inside a
+# longer message.
 _REVOCATION_CORES = {_core(normalize(phrase)): phrase for phrase in REVOCATION_PHRASES}
-_REVOCATIONS_LONGEST_FIRST = sorted(
-    _REVOCATION_CORES.items(), key=lambda item: (-len(item[0]), item[0])
-)
+_REVOCATIONS_LONGEST_FIRST = [
+    (f" {phrase_core} ", phrase)
+    for phrase_core, phrase in sorted(
+        _REVOCATION_CORES.items(), key=lambda item: (-len(item[0]), item[0])
+    )
+]
 
 
 def classify(body: str | None) -> Reply:
@@ -334,7 +344,7 @@ def _flag(tokens: list[str], core: str) -> str:
         if token in OPT_OUT_KEYWORDS:
             return token
     padded = f" {core} "
-    for phrase_core, phrase in _REVOCATIONS_LONGEST_FIRST:
-        if f" {phrase_core} " in padded:
+    for padded_phrase, phrase in _REVOCATIONS_LONGEST_FIRST:
+        if padded_phrase in padded:
             return phrase
     return ""
