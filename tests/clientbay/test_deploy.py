@@ -97,26 +97,52 @@ class DeployCheckTests:
         assert complaint in result.stderr
 
 
+def production_python(script: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `script` in a fresh Python with the production settings and `env`."""
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    env = {**base, **PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **env}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 class WsgiWorkerTests:
     def test_a_loaded_worker_keeps_its_modules_out_of_full_collections(self):
         """What a worker loads for every request (URLconfs, views, models) is
         frozen, so a full garbage collection does not walk it mid-request."""
-        base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
-        script = (
+        result = production_python(
             "import gc, sys, clientbay.wsgi\n"
             "assert 'messaging.webhooks' in sys.modules, 'the URLconf was not loaded'\n"
             "print(gc.get_freeze_count(), len(gc.get_objects()))\n"
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            env={**base, **PRODUCTION_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)},
-            capture_output=True,
-            text=True,
-            timeout=120,
         )
 
         assert result.returncode == 0, result.stderr
         frozen, tracked = map(int, result.stdout.split())
         assert frozen > 20_000
         assert tracked < frozen / 100
+
+
+class PreparedStatementTests:
+    @pytest.mark.parametrize(
+        ("setting", "options"),
+        [
+            ("1", "{'server_side_binding': True, 'prepare_threshold': 5}"),
+            ("0", "{}"),
+        ],
+    )
+    def test_postgres_prepares_repeated_statements_unless_told_not_to(self, setting, options):
+        result = production_python(
+            "import django; django.setup()\n"
+            "from django.conf import settings\n"
+            "print(settings.DATABASES['default'].get('OPTIONS', {}))\n",
+            DATABASE_URL="postgres://clientbay@127.0.0.1:5432/clientbay",
+            DATABASE_PREPARED_STATEMENTS=setting,
+        )
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == options
