@@ -8,6 +8,7 @@ _SECTIONS = {
     "messaging:dev_phone": "dev_phone",
     "optin:reviews": "reviews",
     "optin:review_decide": "reviews",
+    "messaging:held_text_decide": "reviews",
     "optin:contact_consent": "contacts",
     "optin:record_optout": "contacts",
     "optin:proof": "contacts",
@@ -21,9 +22,11 @@ _APP_SECTIONS = {"registration": "brokerage"}
 
 
 def _open_review_count(user):
+    """Possible opt-outs to decide, and texts held for review."""
+    from messaging.selectors import held_texts
     from optin.selectors import open_reviews
 
-    return open_reviews(user).count()
+    return open_reviews(user).count() + held_texts(user).count()
 
 
 def product(request):

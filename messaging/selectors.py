@@ -288,6 +288,24 @@ def messages_needing_review(*, agent=None, brokerage=None):
     return held.order_by("-updated_at")
 
 
+def held_texts(user):
+    """The texts held for review that `user` decides on: an agent's own, or
+    every one of an admin's brokerage."""
+    if user.is_brokerage_admin:
+        return messages_needing_review(brokerage=user.brokerage)
+    return messages_needing_review(agent=user)
+
+
+def decidable_text(user, message_id: int) -> Message:
+    """An outbound text of a BAY Number `user` may see (404 otherwise),
+    whatever its status: a second click on a decided text is told so."""
+    visible = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND,
+        bay_number__in=optin_selectors.visible_bay_numbers(user),
+    )
+    return get_object_or_404(visible, pk=message_id)
+
+
 def held_bay_numbers(*, brokerage):
     """A brokerage's BAY Numbers whose sending is held (error 30034)."""
     return BayNumber.objects.filter(brokerage=brokerage, sending_held_at__isnull=False)

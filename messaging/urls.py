@@ -35,6 +35,11 @@ urlpatterns = [
         views.SendOptinRequestView.as_view(),
         name="send_optin_request",
     ),
+    path(
+        "messages/held/<int:message_id>/decide/",
+        views.HeldTextDecideView.as_view(),
+        name="held_text_decide",
+    ),
     path("templates/", views.TemplateListView.as_view(), name="templates"),
     path(
         "templates/<int:template_id>/edit/",

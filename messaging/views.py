@@ -291,6 +291,27 @@ class SendOptinRequestView(ConversationMixin, View):
         return redirect(self.conversation_url())
 
 
+class HeldTextDecideView(LoginRequiredMixin, View):
+    """Send again, or not, a text that may or may not have gone out. Only a
+    person decides: the worker never resends such a text by itself."""
+
+    def post(self, request, message_id):
+        message = selectors.decidable_text(request.user, message_id)
+        decision = request.POST.get("decision")
+        try:
+            if decision == "resend":
+                services.sms_review_resend(message=message, actor=request.user)
+                messages.success(request, "Queued again. Consent and texting hours still apply.")
+            elif decision == "close":
+                services.sms_review_close(message=message, actor=request.user)
+                messages.success(request, "Marked as not to be sent again.")
+            else:
+                messages.error(request, "Choose whether to send the text again.")
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        return redirect(reverse("optin:reviews") + "#held-texts")
+
+
 # --- Saved templates -------------------------------------------------------------
 
 

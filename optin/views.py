@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from messaging import selectors as messaging_selectors
 from optin import exports, selectors, services
 from optin.forms import (
     DoNotTextForm,
@@ -56,6 +57,7 @@ class ReviewListView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             open_reviews=selectors.open_reviews(user),
             decided_reviews=selectors.recently_decided_reviews(user),
+            held_texts=messaging_selectors.held_texts(user),
             **kwargs,
         )
 
