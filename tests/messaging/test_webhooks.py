@@ -71,9 +71,7 @@ class SignatureTests:
 
         assert response.status_code == 403
 
-    def test_signature_over_the_url_with_its_default_port_is_accepted(
-        self, twilio, bay_number
-    ):
+    def test_signature_over_the_url_with_its_default_port_is_accepted(self, twilio, bay_number):
         """FC-02: the URL as rebuilt has no port; Twilio may have signed it
         with :443, which only the validator's second try matches."""
         url = "https://app.example.com:443" + INBOUND_PATH
