@@ -228,19 +228,15 @@ def sms_deliver(message_id: int) -> str:
     """Send one queued text through the SMS backend, at most once.
 
     Claims the row first, so a redelivered or retried task that finds it
-    already claimed does nothing. Then takes a slot under the BAY Number's
-    rate limit, or gives the claim back and raises RateLimited. Raises
+    already claimed does nothing. Then, just before the call, takes a slot
+    under the BAY Number's rate limit, or gives the claim back and raises
+    RateLimited. Raises
     TransientSendError when a retry is safe; every other failure is recorded
     on the message. Returns what happened, for logs and benchmarks.
     """
     message = _claim(message_id)
     if message is None:
         return "skipped"
-
-    wait = ratelimit.acquire(ratelimit.limits_for(message.bay_number))
-    if wait > 0:
-        _unclaim(message)
-        raise RateLimited(wait)
 
     sms = SmsMessage(
         to=message.to_phone,
@@ -250,8 +246,15 @@ def sms_deliver(message_id: int) -> str:
         status_callback=status_callback_url(),
         messaging_service_sid=message.bay_number.messaging_service_sid,
     )
+    limits = ratelimit.limits_for(message.bay_number)
     try:
         with get_connection() as connection:
+            # The slot is taken as late as it can be, right before the call,
+            # so that nothing between the two can push it outside its window.
+            wait = ratelimit.acquire(limits)
+            if wait > 0:
+                _unclaim(message)
+                raise RateLimited(wait)
             connection.send_messages([sms])
     except SmsBackendError as error:
         info = classify_error(
@@ -445,6 +448,13 @@ def inbound_receive(*, params) -> tuple[Message, bool]:
         logger.info("Stored inbound message %s (%s)", message.pk, sid)
         return message, True
     message = Message.objects.get(twilio_sid=sid)
+    if message.direction != Message.Direction.INBOUND:
+        # Twilio never gives an inbound text the SID of one we sent; this is a
+        # misdirected callback or a replay, and must not act on our own text.
+        logger.warning("Inbound webhook reused the SID of outbound message %s", message.pk)
+        raise ValidationError(
+            "This MessageSid is one of a text ClientBAY sent, not an inbound text."
+        )
     logger.info("Inbound %s delivered again; stored as message %s", sid, message.pk)
     return message, False
 
@@ -461,7 +471,7 @@ def inbound_process(message_id: int) -> None:
             .select_related("bay_number__agent", "bay_number__brokerage")
             .get(pk=message_id)
         )
-        if message.processed_at is not None:
+        if message.processed_at is not None or message.direction != Message.Direction.INBOUND:
             return
         # Only a real phone texting a BAY Number of ours can change consent;
         # short codes and other sender IDs are stored and nothing more.

@@ -296,7 +296,12 @@ def _reply_meaning(message: Message):
     Twilio's `OptOutType` (Advanced Opt-Out) is trusted when present; the
     classifier decides otherwise.
     """
-    opt_out_type = str(message.raw_payload.get("OptOutType", "")).strip().upper()
+    opt_out_type = message.raw_payload.get("OptOutType", "")
+    if isinstance(opt_out_type, list):
+        # A repeated field is stored as a list; read it as the webhook did
+        # (QueryDict.get gives the last value).
+        opt_out_type = opt_out_type[-1] if opt_out_type else ""
+    opt_out_type = str(opt_out_type).strip().upper()
     if opt_out_type in _OPT_OUT_TYPES:
         source = ConsentEvent.Source.TWILIO_OPT_OUT_TYPE
         return _OPT_OUT_TYPES[opt_out_type], opt_out_type.lower(), source, True, False

@@ -1,13 +1,19 @@
 """The inbound webhook's own work: one insert for an ordinary text, the
 consent step only for replies that ask something of it."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact
 from messaging.models import Message
+from optin.models import Consent, ConsentEvent
 from optin.services import reply_needs_action
+from tests.conftest import INBOUND_PATH, inbound_params, twilio_signature
+from tests.factories import OutboundMessageFactory
 
 
 class ReplyNeedsActionTests:
@@ -86,3 +92,37 @@ class InboundPathTests:
 
         message = Message.objects.get(twilio_sid="SM_IN_01")
         assert message.bay_number is None and message.processed_at is not None
+
+    def test_an_inbound_webhook_with_an_outbound_texts_sid_changes_nothing(
+        self, twilio, bay_number, contact
+    ):
+        sent = OutboundMessageFactory(
+            bay_number=bay_number, contact=contact, twilio_sid="SM_OUT_X", body="STOP"
+        )
+
+        response = twilio.inbound(MessageSid="SM_OUT_X", SmsSid="SM_OUT_X", Body="hello")
+
+        assert response.status_code == 400
+        sent.refresh_from_db()
+        assert (sent.direction, sent.body, sent.processed_at) == ("outbound", "STOP", None)
+        assert not Consent.objects.exists() and not ConsentEvent.objects.exists()
+        assert Message.objects.count() == 1
+
+    def test_a_repeated_opt_out_type_is_read_alike_when_stored_and_when_handled(
+        self, twilio, bay_number, contact
+    ):
+        params = inbound_params(Body="Sounds good")
+        body = urlencode(params) + "&OptOutType=STOP&OptOutType=STOP"
+        url = "https://app.example.com" + INBOUND_PATH
+        signature = twilio_signature(url, QueryDict(body))
+
+        response = twilio.client.post(
+            INBOUND_PATH,
+            body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_TWILIO_SIGNATURE=signature,
+        )
+
+        assert response.status_code == 200
+        consent = Consent.objects.get(bay_number=bay_number, phone=contact.phone)
+        assert consent.state == "opted_out"
