@@ -230,9 +230,9 @@ def sms_deliver(message_id: int) -> str:
     Claims the row first, so a redelivered or retried task that finds it
     already claimed does nothing. Then, just before the call, takes a slot
     under the BAY Number's rate limit, or gives the claim back and raises
-    RateLimited. Raises
-    TransientSendError when a retry is safe; every other failure is recorded
-    on the message. Returns what happened, for logs and benchmarks.
+    RateLimited. Raises TransientSendError when a retry is safe; every other
+    failure is recorded on the message. Returns what happened, for logs and
+    benchmarks.
     """
     message = _claim(message_id)
     if message is None:
