@@ -232,7 +232,10 @@ def _parse(text: str) -> ParsedFile:
     columns = _columns(header)
 
     parsed, seen = ParsedFile(), {}
+    # The line each row starts on, for the unclosed-quote check at the end.
+    row, started_at, next_start = [], 0, reader.line_num + 1
     for row in reader:
+        started_at, next_start = next_start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
         parsed.rows += 1
@@ -243,4 +246,20 @@ def _parse(text: str) -> ParsedFile:
             for field, index in columns.items()
         }
         _read_row(reader.line_num, cells, parsed, seen)
+    _refuse_unclosed_quote(text, row, started_at)
     return parsed
+
+
+def _refuse_unclosed_quote(text: str, last_row: list[str], started_at: int) -> None:
+    """A quote mark that opens a cell and never closes makes the reader take
+    the rest of the file as that one cell: the last row then holds a line
+    break, and the lines it was read from an odd number of quote marks."""
+    if not any("\n" in cell or "\r" in cell for cell in last_row):
+        return
+    lines = io.StringIO(text, newline="").readlines()
+    if "".join(lines[started_at - 1 :]).count('"') % 2:
+        raise ValidationError(
+            f'Line {started_at}: a quote mark (") opens a cell that is never closed, so '
+            "everything after it would be read as one cell. Close or remove that quote "
+            "mark and upload the file again."
+        )

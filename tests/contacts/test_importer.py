@@ -154,3 +154,36 @@ class ParseContactsCsvTests:
 
         with pytest.raises(ValidationError, match="more than 10,000"):
             parse_contacts_csv(("Name,Phone\r\n" + rows).encode())
+
+    def test_an_unclosed_quote_is_refused_with_its_line(self):
+        data = (
+            b"Name,Phone\r\n"
+            b"Ava Parker,2025550101\r\n"
+            b'"Ben Ortiz,2025550102\r\n'
+            b"Cy Young,2025550103\r\n"
+            b"Di Lee,2025550104\r\n"
+        )
+
+        with pytest.raises(ValidationError, match=r"Line 3: a quote mark \(\"\) opens a cell"):
+            parse_contacts_csv(data)
+
+    @pytest.mark.parametrize(
+        "rows",
+        [
+            [
+                b'Ava Parker,2025550101,"Prefers texts\r\nafter 5"',
+                b"Ben Ortiz,2025550102,6'2\" tall",
+            ],
+            [
+                b"Ben Ortiz,2025550102,6'2\" tall",
+                b'Ava Parker,2025550101,"Prefers texts\r\nafter 5"',
+            ],
+        ],
+    )
+    def test_a_quoted_cell_with_a_line_break_and_a_stray_inch_mark_are_kept(self, rows):
+        data = b"Name,Phone,Notes\r\n" + b"\r\n".join(rows) + b"\r\n"
+
+        parsed = parse_contacts_csv(data)
+
+        assert sorted(draft.phone for draft in parsed.drafts) == ["+12025550101", "+12025550102"]
+        assert parsed.problems == []
