@@ -226,6 +226,9 @@ PUBLIC_BASE_URL = env_base_url(
 )
 
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+# The secret of a Twilio SharedKey, for webhooks that a Webhook Setting signs
+# with it (they carry X-Twilio-Webhooks-Signature-Settings); unset refuses them.
+TWILIO_WEBHOOK_SHARED_KEY = env_str("TWILIO_WEBHOOK_SHARED_KEY")
 if SMS_BACKEND in ("twilio", "messaging.backends.twilio.TwilioBackend"):
     TWILIO_ACCOUNT_SID = env_required(
         "TWILIO_ACCOUNT_SID", "SMS_BACKEND is Twilio, which needs the account SID"

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
+from twilio.request_validator import RequestValidator
 
 from messaging.models import Message
 from optin.models import Consent, ConsentEvent, ConsentState
@@ -97,6 +98,64 @@ class SignatureTests:
         assert response.status_code == 403
         message.refresh_from_db()
         assert message.status == Message.Status.SENDING
+
+
+@pytest.mark.django_db
+class SharedKeyTests:
+    """A Twilio Webhook Setting may sign with a SharedKey and HMAC-SHA256,
+    and then says so in X-Twilio-Webhooks-Signature-Settings."""
+
+    KEY = "webhooks-shared-key-secret"
+    SETTINGS_HEADER = "key=webhooks_sharedkey_01,algorithm=HMAC_SHA256"
+
+    def _post(self, twilio, *, secret, algorithm="HMAC_SHA256", header=SETTINGS_HEADER):
+        params = inbound_params(Body="Hi")
+        url = "https://app.example.com" + INBOUND_PATH
+        signature = RequestValidator(secret).compute_signature(url, params, algorithm)
+        return twilio.post(
+            INBOUND_PATH,
+            params,
+            signature=signature,
+            HTTP_X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS=header,
+        )
+
+    def test_a_shared_key_signature_is_accepted(self, twilio, bay_number, settings):
+        settings.TWILIO_WEBHOOK_SHARED_KEY = self.KEY
+
+        assert_empty_twiml(self._post(twilio, secret=self.KEY))
+        assert Message.objects.get(twilio_sid="SM_IN_01").body == "Hi"
+
+    @pytest.mark.parametrize(
+        ("secret", "algorithm", "header"),
+        [
+            ("someone-elses-key", "HMAC_SHA256", SETTINGS_HEADER),
+            # Signed with the auth token as before, but claiming a shared key.
+            ("test-auth-token", "HMAC_SHA1", SETTINGS_HEADER),
+            (KEY, "HMAC_SHA1", SETTINGS_HEADER),
+            (KEY, "HMAC_SHA256", "key=webhooks_sharedkey_01,algorithm=HMAC_MD5"),
+        ],
+    )
+    def test_anything_else_under_the_header_is_refused(
+        self, twilio, bay_number, settings, secret, algorithm, header
+    ):
+        settings.TWILIO_WEBHOOK_SHARED_KEY = self.KEY
+
+        response = self._post(twilio, secret=secret, algorithm=algorithm, header=header)
+
+        assert response.status_code == 403
+        assert Message.objects.count() == 0
+
+    def test_without_a_shared_key_set_such_webhooks_are_refused(self, twilio, bay_number, settings):
+        settings.TWILIO_WEBHOOK_SHARED_KEY = None
+
+        assert self._post(twilio, secret=self.KEY).status_code == 403
+        assert Message.objects.count() == 0
+
+    def test_without_the_header_the_auth_token_still_signs(self, twilio, bay_number, settings):
+        settings.TWILIO_WEBHOOK_SHARED_KEY = self.KEY
+
+        assert self._post(twilio, secret=self.KEY, header="").status_code == 403
+        assert_empty_twiml(twilio.inbound(Body="Hi"))
 
 
 @pytest.mark.django_db
