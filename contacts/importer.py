@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from contacts.models import Contact
-from contacts.phones import InvalidPhoneNumber, parse_phone
+from contacts.phones import InvalidPhoneNumber, e164_or_none, parse_phone
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -232,8 +232,8 @@ def _parse(text: str) -> ParsedFile:
     columns = _columns(header)
 
     parsed, seen = ParsedFile(), {}
-    # The line each row starts on, for the unclosed-quote check at the end.
-    row, started_at, next_start = [], 0, reader.line_num + 1
+    # The line each row starts on, to name it when a quote is left open.
+    next_start = reader.line_num + 1
     for row in reader:
         started_at, next_start = next_start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
@@ -241,25 +241,34 @@ def _parse(text: str) -> ParsedFile:
         parsed.rows += 1
         if parsed.rows > MAX_ROWS:
             raise ValidationError(f"The file has more than {MAX_ROWS:,} contacts; split it.")
+        _refuse_unclosed_quote(row, started_at, columns, reader.dialect.delimiter)
         cells = {
             field: (row[index].strip() if index < len(row) else "")
             for field, index in columns.items()
         }
         _read_row(reader.line_num, cells, parsed, seen)
-    _refuse_unclosed_quote(text, row, started_at)
     return parsed
 
 
-def _refuse_unclosed_quote(text: str, last_row: list[str], started_at: int) -> None:
-    """A quote mark that opens a cell and never closes makes the reader take
-    the rest of the file as that one cell: the last row then holds a line
-    break, and the lines it was read from an odd number of quote marks."""
-    if not any("\n" in cell or "\r" in cell for cell in last_row):
-        return
-    lines = io.StringIO(text, newline="").readlines()
-    if "".join(lines[started_at - 1 :]).count('"') % 2:
-        raise ValidationError(
-            f'Line {started_at}: a quote mark (") opens a cell that is never closed, so '
-            "everything after it would be read as one cell. Close or remove that quote "
-            "mark and upload the file again."
-        )
+def _refuse_unclosed_quote(row: list[str], started_at: int, columns, delimiter: str) -> None:
+    """Refuse the file when a quote mark left open made the reader take the
+    lines after it into one cell: a name or phone that spans lines, or any
+    cell with a whole contact row (the columns, and a phone) inside it."""
+    for index, cell in enumerate(row):
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        if index in (columns.get(field) for field in ("phone", "first_name", "last_name", "name")):
+            raise _unclosed_quote(started_at)
+        phone_index = columns["phone"]
+        for line in cell.splitlines()[1:]:
+            parts = line.split(delimiter)
+            if len(parts) > max(phone_index, 1) and e164_or_none(parts[phone_index].strip()):
+                raise _unclosed_quote(started_at)
+
+
+def _unclosed_quote(line: int) -> ValidationError:
+    return ValidationError(
+        f'Line {line}: a quote mark (") opens a cell that does not close on that line, so '
+        "the lines after it would be read into that one cell. Close or remove that quote "
+        "mark and upload the file again."
+    )

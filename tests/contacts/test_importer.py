@@ -155,16 +155,34 @@ class ParseContactsCsvTests:
         with pytest.raises(ValidationError, match="more than 10,000"):
             parse_contacts_csv(("Name,Phone\r\n" + rows).encode())
 
-    def test_an_unclosed_quote_is_refused_with_its_line(self):
-        data = (
-            b"Name,Phone\r\n"
-            b"Ava Parker,2025550101\r\n"
-            b'"Ben Ortiz,2025550102\r\n'
-            b"Cy Young,2025550103\r\n"
-            b"Di Lee,2025550104\r\n"
-        )
-
-        with pytest.raises(ValidationError, match=r"Line 3: a quote mark \(\"\) opens a cell"):
+    @pytest.mark.parametrize(
+        ("data", "line"),
+        [
+            # Never closed: the rest of the file becomes Ben's name.
+            (
+                b'Name,Phone\r\nAva Parker,2025550101\r\n"Ben Ortiz,2025550102\r\n'
+                b"Cy Young,2025550103\r\nDi Lee,2025550104\r\n",
+                3,
+            ),
+            # Closed by a later quote: Ann and Bea would be swallowed.
+            (
+                b'Name,Phone\n"Ann,+12025550111\nBea,+12025550112\n"Cat,+12025550113\n'
+                b"Dot,+12025550114\n",
+                2,
+            ),
+            # An inch mark, then a quote left open in the notes: Cy and Di would
+            # become Al's notes.
+            (
+                b"Name,Phone,Notes\nBob,+12025550196,x\n"
+                b'Al 6\'2",+12025550197,"call after 5\nCy,+12025550198,x\nDi,+12025550199,x\n',
+                3,
+            ),
+        ],
+    )
+    def test_a_quote_left_open_is_refused_with_its_line(self, data, line):
+        with pytest.raises(
+            ValidationError, match=rf"Line {line}: a quote mark \(\"\) opens a cell"
+        ):
             parse_contacts_csv(data)
 
     @pytest.mark.parametrize(
@@ -178,6 +196,8 @@ class ParseContactsCsvTests:
                 b"Ben Ortiz,2025550102,6'2\" tall",
                 b'Ava Parker,2025550101,"Prefers texts\r\nafter 5"',
             ],
+            [b"Bob,2025550102,x", b'Al 6\'2",2025550101,"1 Main\nSt"'],
+            [b"Bob,2025550102,x", b'Al,2025550101,"Call me at\n+1 202 555 0100"'],
         ],
     )
     def test_a_quoted_cell_with_a_line_break_and_a_stray_inch_mark_are_kept(self, rows):
