@@ -288,22 +288,29 @@ def messages_needing_review(*, agent=None, brokerage=None):
     return held.order_by("-updated_at")
 
 
-def held_texts(user):
-    """The texts held for review that `user` decides on: an agent's own, or
-    every one of an admin's brokerage."""
+def _outbound_texts_of(user):
+    """Outbound texts `user` answers for: an agent's to their own contacts
+    (wherever the BAY Number went since), every one of an admin's brokerage."""
+    texts = Message.objects.filter(direction=Message.Direction.OUTBOUND)
     if user.is_brokerage_admin:
-        return messages_needing_review(brokerage=user.brokerage)
-    return messages_needing_review(agent=user)
+        return texts.filter(bay_number__brokerage_id=user.brokerage_id)
+    return texts.filter(Q(contact__agent=user) | Q(contact__isnull=True, sent_by=user))
+
+
+def held_texts(user):
+    """The texts held for review that `user` decides on, newest first."""
+    return (
+        _outbound_texts_of(user)
+        .filter(status=Message.Status.NEEDS_REVIEW)
+        .select_related("contact", "bay_number")
+        .order_by("-updated_at")
+    )
 
 
 def decidable_text(user, message_id: int) -> Message:
-    """An outbound text of a BAY Number `user` may see (404 otherwise),
-    whatever its status: a second click on a decided text is told so."""
-    visible = Message.objects.filter(
-        direction=Message.Direction.OUTBOUND,
-        bay_number__in=optin_selectors.visible_bay_numbers(user),
-    )
-    return get_object_or_404(visible, pk=message_id)
+    """An outbound text `user` answers for (404 otherwise), whatever its
+    status: a second click on a decided text is told so."""
+    return get_object_or_404(_outbound_texts_of(user), pk=message_id)
 
 
 def held_bay_numbers(*, brokerage):

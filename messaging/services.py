@@ -155,6 +155,18 @@ def _must_wait(message: Message, now) -> bool:
     return True
 
 
+def _number_released(message: Message) -> bool:
+    """Fail a text whose BAY Number was released while it waited: Twilio no
+    longer sends from that number for us."""
+    if message.bay_number.released_at is None:
+        return False
+    message.status = Message.Status.FAILED
+    message.failure_reason = "Not sent: its BAY Number was released before it could go out."
+    message.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("Message %s not sent: its BAY Number was released", message.pk)
+    return True
+
+
 def _registration_blocks(message: Message) -> bool:
     """Block the text while the brokerage's A2P 10DLC registration is not
     approved (the gate refuses new texts then; this catches queued ones)."""
@@ -204,7 +216,9 @@ def _claim(message_id: int) -> Message | None:
         if message is None:
             return None
         now = timezone.now()
-        if _must_wait(message, now) or _registration_blocks(message) or _consent_blocks(message):
+        if _must_wait(message, now) or _number_released(message):
+            return None
+        if _registration_blocks(message) or _consent_blocks(message):
             return None
 
         message.status = Message.Status.SENDING
@@ -363,6 +377,14 @@ def sms_review_resend(*, message: Message, actor) -> Message:
     locked = Message.objects.select_for_update().get(pk=message.pk)
     if locked.status != Message.Status.NEEDS_REVIEW:
         raise ValidationError("Only a text held for review can be sent again.")
+    bay_number, contact = locked.bay_number, locked.contact
+    if bay_number.released_at is not None or (
+        contact is not None and bay_number.agent_id != contact.agent_id
+    ):
+        raise ValidationError(
+            "Its BAY Number has been released or now belongs to another agent, so it cannot "
+            "go out from it again. Write a new text instead."
+        )
     now = timezone.now()
     locked.status = Message.Status.QUEUED
     locked.failure_reason = ""

@@ -3,8 +3,10 @@ on the Reviews page, and sent again or closed only by a person who may."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from messaging.models import Message
+from messaging import services
+from messaging.models import BayNumber, Message
 from tests.factories import AdminFactory, AgentFactory, BayNumberFactory, OutboundMessageFactory
 
 REVIEWS_URL = reverse("optin:reviews")
@@ -115,3 +117,61 @@ class HeldTextScreenTests:
 
         html = client.get(reverse("messaging:conversation", args=[held.contact.pk])).content
         assert f"{REVIEWS_URL}#held-{held.pk}".encode() in html
+
+
+@pytest.mark.django_db
+class HeldTextNumberChangeTests:
+    def test_after_reassignment_the_text_stays_with_the_contacts_agent(
+        self, client, bay_number, held
+    ):
+        new_holder = AgentFactory(brokerage=bay_number.brokerage)
+        BayNumber.objects.filter(pk=bay_number.pk).update(agent=new_holder)
+
+        client.force_login(new_holder)
+        assert f'data-held-text="{held.pk}"' not in client.get(REVIEWS_URL).content.decode()
+        assert client.post(decide_url(held), {"decision": "resend"}).status_code == 404
+
+        client.force_login(bay_number.agent)
+        response = client.post(decide_url(held), {"decision": "resend"}, follow=True)
+        assert "now belongs to another agent" in response.content.decode()
+        held.refresh_from_db()
+        assert held.status == Message.Status.NEEDS_REVIEW
+        client.post(decide_url(held), {"decision": "close"})
+        held.refresh_from_db()
+        assert held.status == Message.Status.FAILED
+
+    def test_a_released_numbers_text_is_not_sent_again(self, client, bay_number, held):
+        BayNumber.objects.filter(pk=bay_number.pk).update(released_at=timezone.now())
+        client.force_login(bay_number.agent)
+
+        response = client.post(decide_url(held), {"decision": "resend"}, follow=True)
+
+        assert "has been released" in response.content.decode()
+        held.refresh_from_db()
+        assert held.status == Message.Status.NEEDS_REVIEW
+
+    def test_a_queued_text_of_a_released_number_fails_when_its_turn_comes(
+        self, bay_number, contact, outbox
+    ):
+        queued = OutboundMessageFactory(
+            bay_number=bay_number, contact=contact, to_phone=contact.phone
+        )
+        BayNumber.objects.filter(pk=bay_number.pk).update(released_at=timezone.now())
+
+        assert services.sms_deliver(queued.pk) == "skipped"
+
+        queued.refresh_from_db()
+        assert queued.status == Message.Status.FAILED
+        assert "BAY Number was released" in queued.failure_reason
+        assert outbox == []
+
+    def test_links_open_the_agents_own_thread_on_the_texts_number(self, client, bay_number, held):
+        thread = reverse("messaging:conversation", args=[held.contact.pk])
+        link = f'href="{thread}?bay_number={bay_number.pk}"'
+
+        client.force_login(bay_number.agent)
+        assert link in client.get(REVIEWS_URL).content.decode()
+
+        client.force_login(AdminFactory(brokerage=bay_number.brokerage))
+        html = client.get(REVIEWS_URL).content.decode()
+        assert f'data-held-text="{held.pk}"' in html and thread not in html
