@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,23 +14,53 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('phone', models.CharField(help_text='E.164, e.g. +12025550142.', max_length=16)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('kind', models.CharField(choices=[('contact', 'Contact'), ('lead', 'Lead')], default='contact', max_length=10)),
-                ('invalid_phone_reason', models.CharField(blank=True, help_text='Set when Twilio reported the number cannot take texts.', max_length=200)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("phone", models.CharField(help_text="E.164, e.g. +12025550142.", max_length=16)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("contact", "Contact"), ("lead", "Lead")],
+                        default="contact",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "invalid_phone_reason",
+                    models.CharField(
+                        blank=True,
+                        help_text="Set when Twilio reported the number cannot take texts.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['first_name', 'last_name'],
-                'indexes': [models.Index(fields=['phone'], name='contacts_co_phone_5a60c7_idx')],
-                'constraints': [models.UniqueConstraint(fields=('agent', 'phone'), name='contact_unique_phone_per_agent')],
+                "ordering": ["first_name", "last_name"],
+                "indexes": [models.Index(fields=["phone"], name="contacts_co_phone_5a60c7_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agent", "phone"), name="contact_unique_phone_per_agent"
+                    )
+                ],
             },
         ),
     ]

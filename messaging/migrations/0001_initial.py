@@ -6,63 +6,164 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('brokerages', '0001_initial'),
-        ('contacts', '0001_initial'),
+        ("brokerages", "0001_initial"),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BayNumber',
+            name="BayNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('phone_number', models.CharField(help_text='E.164.', max_length=16, unique=True)),
-                ('twilio_sid', models.CharField(blank=True, help_text='PN…', max_length=34)),
-                ('messaging_service_sid', models.CharField(blank=True, help_text='MG…', max_length=34)),
-                ('friendly_name', models.CharField(blank=True, max_length=64)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bay_numbers', to=settings.AUTH_USER_MODEL)),
-                ('brokerage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bay_numbers', to='brokerages.brokerage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("phone_number", models.CharField(help_text="E.164.", max_length=16, unique=True)),
+                ("twilio_sid", models.CharField(blank=True, help_text="PN…", max_length=34)),
+                (
+                    "messaging_service_sid",
+                    models.CharField(blank=True, help_text="MG…", max_length=34),
+                ),
+                ("friendly_name", models.CharField(blank=True, max_length=64)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="bay_numbers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "brokerage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bay_numbers",
+                        to="brokerages.brokerage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'BAY Number',
-                'ordering': ['phone_number'],
+                "verbose_name": "BAY Number",
+                "ordering": ["phone_number"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('direction', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound')], max_length=8)),
-                ('kind', models.CharField(choices=[('regular', 'Text from the agent'), ('optin_request', 'Opt-in request'), ('optin_confirmation', 'Opt-in confirmation'), ('optout_confirmation', 'Opt-out confirmation'), ('help_reply', 'HELP reply')], default='regular', max_length=20)),
-                ('from_phone', models.CharField(max_length=32)),
-                ('to_phone', models.CharField(max_length=32)),
-                ('body', models.TextField(blank=True)),
-                ('media', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('undelivered', 'Undelivered'), ('failed', 'Failed'), ('blocked_opted_out', 'Not sent: the contact opted out'), ('blocked_no_consent', 'Not sent: no consent'), ('received', 'Received')], max_length=20)),
-                ('twilio_sid', models.CharField(blank=True, max_length=34, null=True, unique=True)),
-                ('error_code', models.CharField(blank=True, max_length=10)),
-                ('failure_reason', models.CharField(blank=True, max_length=300)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('raw_payload', models.JSONField(blank=True, default=dict)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('bay_number', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='messaging.baynumber')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='contacts.contact')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("inbound", "Inbound"), ("outbound", "Outbound")], max_length=8
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("regular", "Text from the agent"),
+                            ("optin_request", "Opt-in request"),
+                            ("optin_confirmation", "Opt-in confirmation"),
+                            ("optout_confirmation", "Opt-out confirmation"),
+                            ("help_reply", "HELP reply"),
+                        ],
+                        default="regular",
+                        max_length=20,
+                    ),
+                ),
+                ("from_phone", models.CharField(max_length=32)),
+                ("to_phone", models.CharField(max_length=32)),
+                ("body", models.TextField(blank=True)),
+                ("media", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("delivered", "Delivered"),
+                            ("undelivered", "Undelivered"),
+                            ("failed", "Failed"),
+                            ("blocked_opted_out", "Not sent: the contact opted out"),
+                            ("blocked_no_consent", "Not sent: no consent"),
+                            ("received", "Received"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("twilio_sid", models.CharField(blank=True, max_length=34, null=True, unique=True)),
+                ("error_code", models.CharField(blank=True, max_length=10)),
+                ("failure_reason", models.CharField(blank=True, max_length=300)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("raw_payload", models.JSONField(blank=True, default=dict)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "bay_number",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="messages",
+                        to="messaging.baynumber",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['bay_number', 'to_phone', 'created_at'], name='messaging_m_bay_num_395045_idx'), models.Index(fields=['bay_number', 'from_phone', 'created_at'], name='messaging_m_bay_num_b4427f_idx'), models.Index(fields=['status', 'created_at'], name='messaging_m_status_17edaf_idx')],
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["bay_number", "to_phone", "created_at"],
+                        name="messaging_m_bay_num_395045_idx",
+                    ),
+                    models.Index(
+                        fields=["bay_number", "from_phone", "created_at"],
+                        name="messaging_m_bay_num_b4427f_idx",
+                    ),
+                    models.Index(
+                        fields=["status", "created_at"], name="messaging_m_status_17edaf_idx"
+                    ),
+                ],
             },
         ),
     ]

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0001_initial'),
+        ("messaging", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('undelivered', 'Undelivered'), ('failed', 'Failed'), ('blocked_opted_out', 'Not sent: the contact opted out'), ('blocked_no_consent', 'Not sent: no consent'), ('blocked_unregistered', 'Not sent: campaign not approved'), ('received', 'Received')], max_length=20),
+            model_name="message",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered"),
+                    ("undelivered", "Undelivered"),
+                    ("failed", "Failed"),
+                    ("blocked_opted_out", "Not sent: the contact opted out"),
+                    ("blocked_no_consent", "Not sent: no consent"),
+                    ("blocked_unregistered", "Not sent: campaign not approved"),
+                    ("received", "Received"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

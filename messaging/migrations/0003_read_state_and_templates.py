@@ -15,48 +15,64 @@ def mark_existing_inbound_read(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_initial'),
-        ('messaging', '0002_alter_message_status'),
+        ("contacts", "0001_initial"),
+        ("messaging", "0002_alter_message_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=80)),
-                ('body', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=80)),
+                ("body", models.TextField()),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.AddField(
-            model_name='message',
-            name='read_at',
+            model_name="message",
+            name="read_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(mark_existing_inbound_read, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['bay_number', 'contact', 'created_at'], name='message_conversation_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["bay_number", "contact", "created_at"], name="message_conversation_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('direction', 'inbound'), ('read_at__isnull', True)), fields=['bay_number', 'contact'], name='message_unread_idx'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("direction", "inbound"), ("read_at__isnull", True)),
+                fields=["bay_number", "contact"],
+                name="message_unread_idx",
+            ),
         ),
         migrations.AddField(
-            model_name='messagetemplate',
-            name='agent',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='message_templates', to=settings.AUTH_USER_MODEL),
+            model_name="messagetemplate",
+            name="agent",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="message_templates",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagetemplate',
-            constraint=models.UniqueConstraint(fields=('agent', 'name'), name='message_template_unique_name'),
+            model_name="messagetemplate",
+            constraint=models.UniqueConstraint(
+                fields=("agent", "name"), name="message_template_unique_name"
+            ),
         ),
     ]

@@ -8,109 +8,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_initial'),
-        ('messaging', '0003_read_state_and_templates'),
+        ("contacts", "0001_initial"),
+        ("messaging", "0003_read_state_and_templates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StatusReceipt',
+            name="StatusReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_sid', models.CharField(max_length=34)),
-                ('status', models.CharField(max_length=20)),
-                ('error_code', models.CharField(blank=True, max_length=10)),
-                ('raw_dlr_done_date', models.CharField(blank=True, max_length=20)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_sid", models.CharField(max_length=34)),
+                ("status", models.CharField(max_length=20)),
+                ("error_code", models.CharField(blank=True, max_length=10)),
+                ("raw_dlr_done_date", models.CharField(blank=True, max_length=20)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name='baynumber',
-            name='send_rate_mps',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='send rate (texts per second)'),
+            model_name="baynumber",
+            name="send_rate_mps",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=6,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                verbose_name="send rate (texts per second)",
+            ),
         ),
         migrations.AddField(
-            model_name='baynumber',
-            name='sending_held_at',
+            model_name="baynumber",
+            name="sending_held_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='baynumber',
-            name='sending_held_reason',
+            model_name="baynumber",
+            name="sending_held_reason",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='message',
-            name='claimed_at',
+            model_name="message",
+            name="claimed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='message',
-            name='dispatched_at',
+            model_name="message",
+            name="dispatched_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='message',
-            name='dlr_done_date',
+            model_name="message",
+            name="dlr_done_date",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='message',
-            name='not_before',
+            model_name="message",
+            name="not_before",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='bay_number',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='messaging.baynumber'),
+            model_name="message",
+            name="bay_number",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="messages",
+                to="messaging.baynumber",
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('undelivered', 'Undelivered'), ('failed', 'Failed'), ('blocked_opted_out', 'Not sent: the contact opted out'), ('blocked_no_consent', 'Not sent: no consent'), ('blocked_unregistered', 'Not sent: campaign not approved'), ('received', 'Received'), ('needs_review', 'Needs review: it may or may not have gone out')], max_length=20),
+            model_name="message",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered"),
+                    ("undelivered", "Undelivered"),
+                    ("failed", "Failed"),
+                    ("blocked_opted_out", "Not sent: the contact opted out"),
+                    ("blocked_no_consent", "Not sent: no consent"),
+                    ("blocked_unregistered", "Not sent: campaign not approved"),
+                    ("received", "Received"),
+                    ("needs_review", "Needs review: it may or may not have gone out"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='BulkSend',
+            name="BulkSend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('body', models.TextField()),
-                ('recipients', models.PositiveIntegerField(default=0)),
-                ('queued', models.PositiveIntegerField(default=0)),
-                ('skipped', models.JSONField(blank=True, default=list)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bulk_sends', to=settings.AUTH_USER_MODEL)),
-                ('bay_number', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='messaging.baynumber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("body", models.TextField()),
+                ("recipients", models.PositiveIntegerField(default=0)),
+                ("queued", models.PositiveIntegerField(default=0)),
+                ("skipped", models.JSONField(blank=True, default=list)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bulk_sends",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "bay_number",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="messaging.baynumber",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='message',
-            name='bulk_send',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='messaging.bulksend'),
+            model_name="message",
+            name="bulk_send",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="messages",
+                to="messaging.bulksend",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['bulk_send', 'status'], name='messaging_m_bulk_se_b50ef5_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["bulk_send", "status"], name="messaging_m_bulk_se_b50ef5_idx"
+            ),
         ),
         migrations.AddField(
-            model_name='statusreceipt',
-            name='message',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='receipts', to='messaging.message'),
+            model_name="statusreceipt",
+            name="message",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="receipts",
+                to="messaging.message",
+            ),
         ),
         migrations.AddIndex(
-            model_name='statusreceipt',
-            index=models.Index(condition=models.Q(('applied_at__isnull', True)), fields=['message_sid'], name='status_receipt_unapplied'),
+            model_name="statusreceipt",
+            index=models.Index(
+                condition=models.Q(("applied_at__isnull", True)),
+                fields=["message_sid"],
+                name="status_receipt_unapplied",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statusreceipt',
-            constraint=models.UniqueConstraint(fields=('message_sid', 'status'), name='status_receipt_unique_sid_status'),
+            model_name="statusreceipt",
+            constraint=models.UniqueConstraint(
+                fields=("message_sid", "status"), name="status_receipt_unique_sid_status"
+            ),
         ),
     ]

@@ -5,21 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_initial'),
-        ('messaging', '0004_delivery'),
+        ("contacts", "0001_initial"),
+        ("messaging", "0004_delivery"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='twilio_sid',
+            model_name="message",
+            name="twilio_sid",
             field=models.CharField(blank=True, max_length=34, null=True),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('twilio_sid',), name='message_twilio_sid_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                fields=("twilio_sid",), name="message_twilio_sid_unique"
+            ),
         ),
     ]

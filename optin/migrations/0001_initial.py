@@ -6,58 +6,168 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('messaging', '0001_initial'),
+        ("messaging", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('phone', models.CharField(help_text='E.164.', max_length=16)),
-                ('state', models.CharField(choices=[('never_asked', 'Never asked'), ('pending', 'Opt-in requested'), ('opted_in', 'Opted in'), ('opted_out', 'Opted out')], default='never_asked', max_length=12)),
-                ('state_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('optin_requests_sent', models.PositiveSmallIntegerField(default=0)),
-                ('last_optin_request_at', models.DateTimeField(blank=True, null=True)),
-                ('bay_number', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='messaging.baynumber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("phone", models.CharField(help_text="E.164.", max_length=16)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("never_asked", "Never asked"),
+                            ("pending", "Opt-in requested"),
+                            ("opted_in", "Opted in"),
+                            ("opted_out", "Opted out"),
+                        ],
+                        default="never_asked",
+                        max_length=12,
+                    ),
+                ),
+                ("state_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("optin_requests_sent", models.PositiveSmallIntegerField(default=0)),
+                ("last_optin_request_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "bay_number",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="messaging.baynumber",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=16)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('event_type', models.CharField(choices=[('optin_requested', 'Opt-in requested'), ('opted_in', 'Opted in'), ('opted_out', 'Opted out')], max_length=20)),
-                ('old_state', models.CharField(choices=[('never_asked', 'Never asked'), ('pending', 'Opt-in requested'), ('opted_in', 'Opted in'), ('opted_out', 'Opted out')], max_length=12)),
-                ('new_state', models.CharField(choices=[('never_asked', 'Never asked'), ('pending', 'Opt-in requested'), ('opted_in', 'Opted in'), ('opted_out', 'Opted out')], max_length=12)),
-                ('source', models.CharField(choices=[('inbound_keyword', 'Keyword texted by the contact'), ('twilio_opt_out_type', 'Twilio Advanced Opt-Out'), ('twilio_21610', 'Twilio error 21610 (unsubscribed at the carrier)'), ('agent_action', 'Agent action'), ('admin_action', 'Admin action'), ('review_deadline', 'Review deadline passed'), ('system', 'System')], max_length=24)),
-                ('message_sid', models.CharField(blank=True, max_length=34)),
-                ('raw_text', models.TextField(blank=True)),
-                ('keyword', models.CharField(blank=True, max_length=40)),
-                ('extra_data', models.JSONField(blank=True, default=dict)),
-                ('acting_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('bay_number', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='messaging.baynumber')),
-                ('consent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='optin.consent')),
-                ('inbound_message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='messaging.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", models.CharField(max_length=16)),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("optin_requested", "Opt-in requested"),
+                            ("opted_in", "Opted in"),
+                            ("opted_out", "Opted out"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "old_state",
+                    models.CharField(
+                        choices=[
+                            ("never_asked", "Never asked"),
+                            ("pending", "Opt-in requested"),
+                            ("opted_in", "Opted in"),
+                            ("opted_out", "Opted out"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "new_state",
+                    models.CharField(
+                        choices=[
+                            ("never_asked", "Never asked"),
+                            ("pending", "Opt-in requested"),
+                            ("opted_in", "Opted in"),
+                            ("opted_out", "Opted out"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("inbound_keyword", "Keyword texted by the contact"),
+                            ("twilio_opt_out_type", "Twilio Advanced Opt-Out"),
+                            ("twilio_21610", "Twilio error 21610 (unsubscribed at the carrier)"),
+                            ("agent_action", "Agent action"),
+                            ("admin_action", "Admin action"),
+                            ("review_deadline", "Review deadline passed"),
+                            ("system", "System"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("message_sid", models.CharField(blank=True, max_length=34)),
+                ("raw_text", models.TextField(blank=True)),
+                ("keyword", models.CharField(blank=True, max_length=40)),
+                ("extra_data", models.JSONField(blank=True, default=dict)),
+                (
+                    "acting_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "bay_number",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="messaging.baynumber",
+                    ),
+                ),
+                (
+                    "consent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="optin.consent",
+                    ),
+                ),
+                (
+                    "inbound_message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="messaging.message",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
+                "ordering": ["occurred_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(fields=('bay_number', 'phone'), name='consent_unique_phone'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                fields=("bay_number", "phone"), name="consent_unique_phone"
+            ),
         ),
         migrations.AddIndex(
-            model_name='consentevent',
-            index=models.Index(fields=['bay_number', 'phone', 'occurred_at'], name='optin_conse_bay_num_7bdbe8_idx'),
+            model_name="consentevent",
+            index=models.Index(
+                fields=["bay_number", "phone", "occurred_at"], name="optin_conse_bay_num_7bdbe8_idx"
+            ),
         ),
     ]

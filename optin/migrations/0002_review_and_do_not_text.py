@@ -6,62 +6,166 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('brokerages', '0001_initial'),
-        ('messaging', '0001_initial'),
-        ('optin', '0001_initial'),
+        ("brokerages", "0001_initial"),
+        ("messaging", "0001_initial"),
+        ("optin", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='consentevent',
-            name='event_type',
-            field=models.CharField(choices=[('optin_requested', 'Opt-in requested'), ('opted_in', 'Opted in'), ('opted_out', 'Opted out'), ('review_dismissed', 'Possible opt-out reviewed: not an opt-out'), ('review_upheld', 'Possible opt-out upheld: already opted out')], max_length=20),
+            model_name="consentevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("optin_requested", "Opt-in requested"),
+                    ("opted_in", "Opted in"),
+                    ("opted_out", "Opted out"),
+                    ("review_dismissed", "Possible opt-out reviewed: not an opt-out"),
+                    ("review_upheld", "Possible opt-out upheld: already opted out"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='DoNotTextEntry',
+            name="DoNotTextEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('phone', models.CharField(help_text='E.164.', max_length=16)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('brokerage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='do_not_text_entries', to='brokerages.brokerage')),
-                ('removed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("phone", models.CharField(help_text="E.164.", max_length=16)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "brokerage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="do_not_text_entries",
+                        to="brokerages.brokerage",
+                    ),
+                ),
+                (
+                    "removed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'do-not-text entry',
-                'verbose_name_plural': 'do-not-text list',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['brokerage', 'phone'], name='do_not_text_brokerage_phone')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('removed_at__isnull', True)), fields=('brokerage', 'phone'), name='do_not_text_unique_active_phone')],
+                "verbose_name": "do-not-text entry",
+                "verbose_name_plural": "do-not-text list",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["brokerage", "phone"], name="do_not_text_brokerage_phone")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("removed_at__isnull", True)),
+                        fields=("brokerage", "phone"),
+                        name="do_not_text_unique_active_phone",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OptOutReview',
+            name="OptOutReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('phone', models.CharField(max_length=16)),
-                ('flagged_by', models.CharField(help_text='The word or phrase that raised it.', max_length=40)),
-                ('received_at', models.DateTimeField()),
-                ('deadline', models.DateTimeField()),
-                ('decision', models.CharField(blank=True, choices=[('opt_out', 'Opt-out'), ('not_opt_out', 'Not an opt-out'), ('deadline', 'Opt-out: nobody decided by the deadline'), ('superseded', 'Settled by a later consent change')], max_length=12)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('bay_number', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='optout_reviews', to='messaging.baynumber')),
-                ('consent_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='optin.consentevent')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inbound_message', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='optout_review', to='messaging.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("phone", models.CharField(max_length=16)),
+                (
+                    "flagged_by",
+                    models.CharField(help_text="The word or phrase that raised it.", max_length=40),
+                ),
+                ("received_at", models.DateTimeField()),
+                ("deadline", models.DateTimeField()),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("opt_out", "Opt-out"),
+                            ("not_opt_out", "Not an opt-out"),
+                            ("deadline", "Opt-out: nobody decided by the deadline"),
+                            ("superseded", "Settled by a later consent change"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "bay_number",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="optout_reviews",
+                        to="messaging.baynumber",
+                    ),
+                ),
+                (
+                    "consent_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="optin.consentevent",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inbound_message",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="optout_review",
+                        to="messaging.message",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['deadline', 'id'],
-                'indexes': [models.Index(condition=models.Q(('decided_at__isnull', True)), fields=['deadline'], name='optout_review_open_deadline'), models.Index(fields=['bay_number', 'phone'], name='optout_review_bay_phone')],
+                "ordering": ["deadline", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("decided_at__isnull", True)),
+                        fields=["deadline"],
+                        name="optout_review_open_deadline",
+                    ),
+                    models.Index(fields=["bay_number", "phone"], name="optout_review_bay_phone"),
+                ],
             },
         ),
     ]
