@@ -18,7 +18,8 @@ RUN_ADDR ?= 127.0.0.1:8000
 
 help:
 	@echo "make run   serve the demo on http://127.0.0.1:8000 (SQLite, tasks in-process, SMS printed)"
-	@echo "make test  run the tests and the checks CI runs (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
+	@echo "make test  run the tests and the checks CI runs"
+	@echo "           (on PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set)"
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
@@ -35,7 +36,8 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 
 # Prism and Twilio's API descriptions, for the tests only. A node_modules that
 # is a symlink belongs to another checkout and is used as it is.
-$(NPM_STAMP): package.json package-lock.json $(if $(wildcard node_modules/.bin/prism),,FORCE) | $(BIN)/python
+PRISM_MISSING := $(if $(wildcard node_modules/.bin/prism),,FORCE)
+$(NPM_STAMP): package.json package-lock.json $(PRISM_MISSING) | $(BIN)/python
 	@if [ -L node_modules ]; then echo "node_modules is a symlink; using it as it is"; \
 	else npm ci --ignore-scripts --no-audit --no-fund; fi
 	@touch $@
