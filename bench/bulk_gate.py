@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fresh_database, seed_agent, setup_django
+from bench.common import fresh_database, reply_yes, seed_agent, setup_django
 
 SIZES = (1000, 10000)
 
@@ -59,21 +59,7 @@ def seed(total: int):
         for n, contact in enumerate(contacts):
             quarter = n % 4
             if quarter == 0:
-                reply = Message.objects.create(
-                    direction=Message.Direction.INBOUND,
-                    bay_number=bay_number,
-                    from_phone=contact.phone,
-                    to_phone=bay_number.phone_number,
-                    body="YES",
-                    status=Message.Status.RECEIVED,
-                    twilio_sid=f"SMSEED{n:028d}",
-                )
-                consent.consent_grant(
-                    inbound_message=reply,
-                    source=ConsentEvent.Source.INBOUND_KEYWORD,
-                    keyword="yes",
-                    confirm=False,
-                )
+                reply_yes(bay_number, contact, n)
             elif quarter == 1:
                 consent.consent_request_optin(bay_number=bay_number, contact=contact, actor=agent)
             elif quarter == 2:

@@ -105,6 +105,30 @@ def seed_agent(*, rate_mps=None):
     return agent, bay_number
 
 
+def reply_yes(bay_number, contact, n: int) -> None:
+    """Opt `contact` in as a real phone does: a YES stored as an inbound text
+    (the `n`th seeded, for its SID) and the consent service acting on it."""
+    from messaging.models import Message
+    from optin import services as consent
+    from optin.models import ConsentEvent
+
+    reply = Message.objects.create(
+        direction=Message.Direction.INBOUND,
+        bay_number=bay_number,
+        from_phone=contact.phone,
+        to_phone=bay_number.phone_number,
+        body="YES",
+        status=Message.Status.RECEIVED,
+        twilio_sid=f"SMSEED{n:028d}",
+    )
+    consent.consent_grant(
+        inbound_message=reply,
+        source=ConsentEvent.Source.INBOUND_KEYWORD,
+        keyword="yes",
+        confirm=False,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

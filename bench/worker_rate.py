@@ -27,6 +27,7 @@ from bench.common import (
     free_port,
     fresh_database,
     process,
+    reply_yes,
     seed_agent,
     setup_django,
     wait_for_port,
@@ -35,30 +36,13 @@ from bench.common import (
 
 def seed(rate: int, count: int):
     from contacts.models import Contact
-    from messaging.models import Message
-    from optin import services as consent
-    from optin.models import ConsentEvent
 
     agent, bay_number = seed_agent(rate_mps=rate)
     for n in range(count):
         contact = Contact.objects.create(
             agent=agent, first_name=f"Pat{n}", phone=f"+1{202 + n // 99}55501{n % 99 + 1:02d}"
         )
-        reply = Message.objects.create(
-            direction=Message.Direction.INBOUND,
-            bay_number=bay_number,
-            from_phone=contact.phone,
-            to_phone=bay_number.phone_number,
-            body="YES",
-            status=Message.Status.RECEIVED,
-            twilio_sid=f"SMSEED{n:028d}",
-        )
-        consent.consent_grant(
-            inbound_message=reply,
-            source=ConsentEvent.Source.INBOUND_KEYWORD,
-            keyword="yes",
-            confirm=False,
-        )
+        reply_yes(bay_number, contact, n)
     return agent, bay_number
 
 
