@@ -275,19 +275,6 @@ def bay_number_stats(*, bay_number: BayNumber) -> BayNumberStats:
     )
 
 
-def messages_needing_review(*, agent=None, brokerage=None):
-    """Texts that may or may not have gone out (a worker died mid-send, or
-    Twilio never answered), newest first: the agent's own, or a brokerage's."""
-    held = Message.objects.filter(
-        direction=Message.Direction.OUTBOUND, status=Message.Status.NEEDS_REVIEW
-    ).select_related("contact", "bay_number")
-    if agent is not None:
-        held = held.filter(bay_number__agent=agent)
-    if brokerage is not None:
-        held = held.filter(bay_number__brokerage=brokerage)
-    return held.order_by("-updated_at")
-
-
 def _outbound_texts_of(user):
     """Outbound texts `user` answers for: an agent's to their own contacts
     (wherever the BAY Number went since), every one of an admin's brokerage."""

@@ -9,20 +9,34 @@ from django.utils import timezone
 
 from messaging import holds, selectors, services
 from messaging.models import BulkSend, Message, StatusReceipt
-from tests.factories import AgentFactory, BayNumberFactory, OutboundMessageFactory
+from tests.factories import (
+    AdminFactory,
+    AgentFactory,
+    BayNumberFactory,
+    ContactFactory,
+    OutboundMessageFactory,
+)
 
 
 @pytest.mark.django_db
 class DeliverySelectorTests:
     def test_texts_needing_review_are_the_agents_own_or_the_brokerages(self, bay_number):
-        mine = OutboundMessageFactory(bay_number=bay_number, status="needs_review")
+        agent = bay_number.agent
+        mine = OutboundMessageFactory(
+            bay_number=bay_number, contact=ContactFactory(agent=agent), status="needs_review"
+        )
         OutboundMessageFactory(bay_number=bay_number, status="sending")
         colleague = BayNumberFactory(agent=AgentFactory(brokerage=bay_number.brokerage))
-        theirs = OutboundMessageFactory(bay_number=colleague, status="needs_review")
+        theirs = OutboundMessageFactory(
+            bay_number=colleague,
+            contact=ContactFactory(agent=colleague.agent),
+            status="needs_review",
+        )
         OutboundMessageFactory(bay_number=BayNumberFactory(), status="needs_review")
+        admin = AdminFactory(brokerage=bay_number.brokerage)
 
-        assert list(selectors.messages_needing_review(agent=bay_number.agent)) == [mine]
-        assert set(selectors.messages_needing_review(brokerage=bay_number.brokerage)) == {
+        assert list(selectors.held_texts(agent)) == [mine]
+        assert set(selectors.held_texts(admin)) == {
             mine,
             theirs,
         }
