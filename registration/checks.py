@@ -50,14 +50,33 @@ class Problem:
     message: str
 
 
+# The two-digit prefixes the IRS assigns EINs from; no EIN starts otherwise.
+_EIN_PREFIXES = {
+    f"{n:02d}"
+    for first, last in ((1, 6), (10, 16), (20, 27), (30, 48), (50, 68), (71, 77), (80, 88))
+    + ((90, 95), (98, 99))
+    for n in range(first, last + 1)
+}
+# The states, DC and the territories carriers accept as a US address.
+_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP"
+)
+US_STATES = frozenset(_STATE_CODES.split())
+
+
 def ein_problem(ein: str) -> str | None:
-    """The EIN must be written as on the IRS letter: NN-NNNNNNN."""
-    if _EIN.match((ein or "").strip()):
-        return None
-    return (
-        "Write the EIN as on the IRS letter: two digits, a dash, seven digits "
-        "(12-3456789). Carriers match it against the IRS record."
-    )
+    """The EIN must be written as on the IRS letter, NN-NNNNNNN, and start
+    with a prefix the IRS uses."""
+    ein = (ein or "").strip()
+    if not _EIN.match(ein):
+        return (
+            "Write the EIN as on the IRS letter: two digits, a dash, seven digits "
+            "(12-3456789). Carriers match it against the IRS record."
+        )
+    if ein[:2] not in _EIN_PREFIXES:
+        return f"No EIN starts with {ein[:2]}. Copy it again from the IRS letter."
+    return None
 
 
 def https_url_problem(value: str, what: str) -> str | None:
@@ -185,7 +204,7 @@ def check_brand(brand: Brand) -> list[Problem]:
     problems = _required(brand, _BRAND_REQUIRED)
     problems += _problem("ein", ein_problem(brand.ein))
     problems += _problem("website", https_url_problem(brand.website, "website"))
-    if brand.state and not re.match(r"^[A-Za-z]{2}$", brand.state.strip()):
+    if brand.state and brand.state.strip().upper() not in US_STATES:
         problems.append(Problem("state", "Use the two-letter state code, such as CA or NY."))
     if brand.postal_code and not _ZIP.match(brand.postal_code.strip()):
         problems.append(Problem("postal_code", "Use a five-digit ZIP code (or ZIP+4)."))

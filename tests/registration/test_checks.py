@@ -29,6 +29,12 @@ class EinTests:
             "(12-3456789). Carriers match it against the IRS record."
         )
 
+    @pytest.mark.parametrize("ein", ["00-0000000", "07-1234567", "49-1234567", "96-1234567"])
+    def test_a_prefix_the_irs_never_assigns_fails(self, ein):
+        assert checks.ein_problem(ein) == (
+            f"No EIN starts with {ein[:2]}. Copy it again from the IRS letter."
+        )
+
 
 class HttpsUrlTests:
     def test_https_address_passes(self):
@@ -194,6 +200,16 @@ class CheckBrandTests:
             "rep_email",
             "rep_phone",
         ]
+
+    @pytest.mark.parametrize("state", ["ZZ", "XX", "Ca1"])
+    def test_a_state_code_that_is_no_state_fails(self, state):
+        brand = BrandFactory.build(state=state)
+        assert "state" in fields_of(check_brand(brand))
+
+    @pytest.mark.parametrize("state", ["CA", "ny", "DC", "PR"])
+    def test_states_dc_and_territories_pass(self, state):
+        brand = BrandFactory.build(state=state)
+        assert "state" not in fields_of(check_brand(brand))
 
     def test_state_and_zip_must_be_us_codes(self):
         brand = BrandFactory.build(state="California", postal_code="941")
