@@ -29,7 +29,8 @@
     function update() {
       var c = window.ClientBaySegments.countSegments(box.value, config);
       var over = c.characters > max;
-      countLine.querySelector("[data-characters]").textContent = c.characters.toLocaleString("en-US");
+      countLine.querySelector("[data-characters]").textContent =
+        c.characters.toLocaleString("en-US");
       countLine.querySelector("[data-segments]").textContent = plural(c.segments, "segment");
       countLine.querySelector("[data-encoding]").textContent = c.encoding;
       countLine.classList.toggle("is-over", over);
