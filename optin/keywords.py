@@ -140,6 +140,10 @@ REVOCATION_PHRASES = frozenset(
         "i do not want these texts",
         "i dont want texts",
         "no more",
+        # Said again after a first STOP that did not seem to work.
+        "i said stop",
+        "i said to stop",
+        "i told you to stop",
     }
 )
 # Keywords that revoke even as one sentence of several ("Who is this? Stop").
@@ -209,6 +213,12 @@ _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 # "Nooo", "STOPPPP", "yesss": a letter said three or more times counts once.
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
+# A word typed a letter at a time: "s t o p", or "S.T.O.P" once punctuation
+# became spaces.
+_SPELLED_OUT = re.compile(r"[a-z](?: [a-z])+")
+# Inside a longer reply only three letters or more are taken as one word, so
+# that "I a" or "a b" stay as typed; "S T O P please" reads "stop please".
+_SPELLED_OUT_RUN = re.compile(r"\b[a-z](?: [a-z]){2,}\b")
 # Keywords of two words, joined into one token before matching so that the
 # second word is not taken for filler ("stop all") or a keyword of its own.
 _JOINED = {
@@ -242,7 +252,9 @@ def normalize(body: str | None) -> str:
 
     Compatibility forms (full-width letters), accents, smart quotes, case,
     punctuation, emoji, stretched letters and any whitespace or newlines are
-    all removed or folded; apostrophes vanish ("don't" -> "dont").
+    all removed or folded; apostrophes vanish ("don't" -> "dont"). Invisible
+    characters (zero-width spaces and joiners) vanish too, and a word spelled
+    out letter by letter ("S T O P", "s.t.o.p") is read as the word.
     """
     text = body or ""
     if text.isascii():
@@ -252,11 +264,22 @@ def normalize(body: str | None) -> str:
     else:
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
         text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = "".join(ch for ch in text if not _is_mark_or_invisible(ch))
     text = text.casefold().replace("'", "")
     text = _NOT_WORD.sub(" ", text)
     text = _STRETCHED.sub(r"\1", text)
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    if _SPELLED_OUT.fullmatch(text):
+        return text.replace(" ", "")
+    if " " in text:
+        text = _SPELLED_OUT_RUN.sub(lambda run: run.group().replace(" ", ""), text)
+    return text
+
+
+def _is_mark_or_invisible(ch: str) -> bool:
+    """An accent left over by NFKD, or a format character such as a zero-width
+    space, which a phone may slip into a word ("st\u200bop")."""
+    return unicodedata.combining(ch) != 0 or unicodedata.category(ch) == "Cf"
 
 
 def _tokens(text: str) -> list[str]:
@@ -279,10 +302,13 @@ def _core(text: str) -> str:
     return " ".join(token for token in _tokens(text) if token not in FILLER_WORDS)
 
 
-# Each revocation in the form a reply takes once its filler is dropped, and
-# the same pairs longest first, padded with spaces, for finding one inside a
-# longer message.
-_REVOCATION_CORES = {_core(normalize(phrase)): phrase for phrase in REVOCATION_PHRASES}
+# Each revocation in the form a reply takes once its filler is dropped (where
+# phrases differ only in filler, the shortest names their core, whatever the
+# order of the set), and the same pairs longest first, padded with spaces, for
+# finding one inside a longer message.
+_REVOCATION_CORES: dict[str, str] = {}
+for _phrase in sorted(REVOCATION_PHRASES, key=lambda phrase: (len(phrase), phrase)):
+    _REVOCATION_CORES.setdefault(_core(normalize(_phrase)), _phrase)
 _REVOCATIONS_LONGEST_FIRST = [
     (f" {phrase_core} ", phrase)
     for phrase_core, phrase in sorted(

@@ -224,6 +224,21 @@ REPLIES = [
     ("\U0001f6d1", FLAG, "\U0001f6d1"),
     ("\u26d4\ufe0f", FLAG, "\u26d4"),
     (LONG + " STOP", OUT, "stop"),
+    # A keyword typed a letter at a time, or with an invisible character in
+    # it, is the keyword; a STOP said again is a revocation.
+    ("S T O P", OUT, "stop"),
+    ("s.t.o.p", OUT, "stop"),
+    ("S-T-O-P please", OUT, "stop"),
+    ("N O", OUT, "no"),
+    ("y e s", IN, "yes"),
+    ("st\u200bop", OUT, "stop"),
+    ("S\u200dTOP", OUT, "stop"),
+    ("un\u00adsubscribe", OUT, "unsubscribe"),
+    ("I said stop", OUT, "i said stop"),
+    ("I told you to STOP!", OUT, "i told you to stop"),
+    ("Yes, but STOP", FLAG, "stop"),
+    ("o k", OTHER, ""),
+    ("see you at 3 p m", OTHER, ""),
     (LONG + " Please don't stop", FLAG, "stop"),
     ("STOP " + "x" * 2000, FLAG, "stop"),
     # Everything else: a normal message.
@@ -331,6 +346,10 @@ class NormalizeTests:
             ("stop\U0001f6d1now", "stop now"),
             ("\tOpt-Out\r\n", "opt out"),
             ("NOOOO", "no"),
+            ("S T O P", "stop"),
+            ("st\u200bop", "stop"),
+            ("Call me at 3 p m", "call me at 3 p m"),
+            ("I a m here", "iam here"),
             (None, ""),
         ],
     )
