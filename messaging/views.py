@@ -248,6 +248,14 @@ class ConversationUpdatesView(ConversationMixin, View):
         }
 
 
+def _waits_for_texting_hours(message: Message) -> str:
+    """Why a text just queued has not gone, and when it goes."""
+    return (
+        "it is outside texting hours where the contact lives (8 am to 9 pm, or less in some "
+        f"states), so it goes out {message.not_before_local:%a %-I:%M %p} their time."
+    )
+
+
 class SendMessageView(ConversationMixin, View):
     def post(self, request, contact_id):
         form = SendMessageForm(request.POST, agent=request.user)
@@ -268,11 +276,7 @@ class SendMessageView(ConversationMixin, View):
             messages.error(request, f"Not sent. {refusal.decision.reason}")
         else:
             if message.not_before is not None:
-                messages.info(
-                    request,
-                    "Queued: it is outside 8 am to 9 pm where the contact lives, so it goes out "
-                    f"{message.not_before_local:%a %-I:%M %p} their time.",
-                )
+                messages.info(request, f"Queued: {_waits_for_texting_hours(message)}")
         return redirect(self.conversation_url())
 
 
@@ -281,13 +285,20 @@ class SendOptinRequestView(ConversationMixin, View):
         if self.bay_number is None:
             raise PermissionDenied("You have no BAY Number to text from.")
         try:
-            consent_request_optin(
+            message = consent_request_optin(
                 bay_number=self.bay_number, contact=self.contact, actor=request.user
             )
         except ConsentRefused as refusal:
             messages.error(request, f"Opt-in request not sent. {refusal}")
         else:
-            messages.success(request, f"Opt-in request sent to {self.contact.full_name}.")
+            if message.not_before is not None:
+                messages.info(
+                    request,
+                    f"Opt-in request to {self.contact.full_name} queued: "
+                    f"{_waits_for_texting_hours(message)}",
+                )
+            else:
+                messages.success(request, f"Opt-in request sent to {self.contact.full_name}.")
         return redirect(self.conversation_url())
 
 

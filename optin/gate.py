@@ -47,10 +47,17 @@ def _cooldown() -> datetime.timedelta:
 
 def _pending_decision(consent: Consent, now: datetime.datetime) -> SendDecision:
     asked_at = consent.last_optin_request_at
-    reason = "You asked this contact to opt in"
-    if asked_at is not None:
-        reason += f" on {timezone.localtime(asked_at):%b %-d at %-I:%M %p %Z}"
-    reason += "; no YES yet."
+    if asked_at is not None and asked_at > now:
+        # Queued for the contact's texting hours; it has not gone out yet.
+        reason = (
+            "Your opt-in request to this contact waits for their texting hours and goes out "
+            f"{timezone.localtime(asked_at):%b %-d at %-I:%M %p %Z}."
+        )
+    else:
+        reason = "You asked this contact to opt in"
+        if asked_at is not None:
+            reason += f" on {timezone.localtime(asked_at):%b %-d at %-I:%M %p %Z}"
+        reason += "; no YES yet."
 
     next_at = None
     if consent.optin_requests_sent >= settings.OPTIN_REQUEST_MAX:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts.phones import InvalidPhoneNumber, normalize_phone
+from messaging import quiet_hours
 from messaging.models import Message
 from messaging.outbox import outbox_add
 from optin import texts
@@ -162,15 +163,24 @@ def consent_request_optin(*, bay_number, contact, actor) -> Message:
     if hold:
         raise ConsentRefused(hold)
 
+    # A request held for the contact's texting hours is asked when it goes
+    # out, so the cool-down before another one counts from then.
+    now = timezone.now()
+    goes_out_at = quiet_hours.send_after(
+        phone=contact.phone, kind=Message.Kind.OPTIN_REQUEST, at=now
+    )
     consent.optin_requests_sent += 1
-    consent.last_optin_request_at = timezone.now()
+    consent.last_optin_request_at = goes_out_at or now
+    extra = {"request_number": consent.optin_requests_sent}
+    if goes_out_at:
+        extra["goes_out_at"] = goes_out_at.isoformat()
     _record(
         consent,
         new_state=ConsentState.PENDING,
         event_type=ConsentEvent.EventType.OPTIN_REQUESTED,
         source=ConsentEvent.Source.AGENT_ACTION,
         acting_user=actor,
-        extra_data={"request_number": consent.optin_requests_sent},
+        extra_data=extra,
     )
     body = texts.optin_request(agent=bay_number.agent or actor, brokerage=bay_number.brokerage)
     return outbox_add(

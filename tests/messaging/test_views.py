@@ -403,6 +403,40 @@ class SendOptinRequestViewTests:
             response.content.decode()
         )
 
+    def test_a_request_held_for_texting_hours_says_when_it_goes_and_counts_from_then(
+        self, agent_client, agent, bay_number, outbox, run_on_commit, monkeypatch
+    ):
+        import datetime
+
+        from django.utils import timezone
+
+        from optin.models import Consent
+
+        contact = ContactFactory(agent=agent, phone="+12135550142")  # Los Angeles
+        eight_am_pacific = timezone.now() + datetime.timedelta(hours=9)
+        monkeypatch.setattr("messaging.quiet_hours.send_after", lambda **kwargs: eight_am_pacific)
+        url = reverse("messaging:send_optin_request", args=[contact.pk])
+
+        with run_on_commit():
+            first = agent_client.post(url, {"bay_number": bay_number.pk}, follow=True)
+            second = agent_client.post(url, {"bay_number": bay_number.pk}, follow=True)
+
+        assert outbox == []
+        request = Message.objects.get(kind=Message.Kind.OPTIN_REQUEST)
+        assert (request.status, request.not_before) == (Message.Status.QUEUED, eight_am_pacific)
+        page = first.content.decode()
+        assert f"Opt-in request to {contact.full_name} queued: it is outside texting hours" in page
+        assert "Opt-in request sent to" not in page
+        consent = Consent.objects.get(bay_number=bay_number, phone=contact.phone)
+        assert consent.last_optin_request_at == eight_am_pacific
+        assert consent.optin_requests_sent == 1
+        local = timezone.localtime(eight_am_pacific)
+        assert (
+            "Opt-in request not sent. Your opt-in request to this contact waits for their "
+            f"texting hours and goes out {local:%b %-d at %-I:%M %p %Z}."
+        ) in second.content.decode()
+        assert Message.objects.filter(kind=Message.Kind.OPTIN_REQUEST).count() == 1
+
     def test_another_agents_bay_number_is_404(self, agent_client, contact, outbox):
         url = reverse("messaging:send_optin_request", args=[contact.pk])
 
@@ -463,7 +497,10 @@ class QuietHoursNoticeTests:
         )
 
         page = response.content.decode()
-        assert "outside 8 am to 9 pm where the contact lives, so it goes out Sat 8:00 AM" in page
+        assert (
+            "outside texting hours where the contact lives (8 am to 9 pm, or less in some "
+            "states), so it goes out Sat 8:00 AM"
+        ) in page
         assert "Waiting for the contact's texting hours: goes out Sat 8:00 AM" in page
         message = Message.objects.get(body="Open house tomorrow")
         assert message.status == Message.Status.QUEUED
