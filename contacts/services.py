@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from contacts.importer import ContactDraft, RowProblem, parse_contacts_csv
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, normalize_phone
+from messaging.models import BayNumber
 
 logger = logging.getLogger(__name__)
 
@@ -19,11 +20,26 @@ def _duplicate_error(existing: Contact) -> ValidationError:
     )
 
 
+# A BAY Number texts contacts; as a contact itself it would text ClientBAY.
+BAY_NUMBER_PROBLEM = "This is a BAY Number, which texts your contacts; it cannot be one of them."
+
+
+def _bay_numbers_among(phones) -> set[str]:
+    """Those of `phones` that are BAY Numbers still in use; one query."""
+    return set(
+        BayNumber.objects.filter(
+            phone_number__in=list(phones), released_at__isnull=True
+        ).values_list("phone_number", flat=True)
+    )
+
+
 def _checked_phone(*, agent, phone: str, contact: Contact | None = None) -> str:
     try:
         phone = normalize_phone(phone)
     except InvalidPhoneNumber as error:
         raise ValidationError({"phone": str(error)}, code="invalid") from None
+    if _bay_numbers_among([phone]):
+        raise ValidationError({"phone": BAY_NUMBER_PROBLEM}, code="bay_number")
     existing = agent.contacts.filter(phone=phone).exclude(pk=getattr(contact, "pk", None)).first()
     if existing is not None:
         raise _duplicate_error(existing)
@@ -97,6 +113,8 @@ class ImportReport:
 
 
 def _drop_existing(agent, drafts: list[ContactDraft], report: ImportReport) -> list[ContactDraft]:
+    """The drafts to add: not a phone the agent has, nor a BAY Number."""
+    bay_numbers = _bay_numbers_among(draft.phone for draft in drafts)
     existing = {
         contact.phone: contact
         for contact in agent.contacts.filter(phone__in=[draft.phone for draft in drafts]).only(
@@ -109,6 +127,8 @@ def _drop_existing(agent, drafts: list[ContactDraft], report: ImportReport) -> l
             report.skipped.append(
                 draft.problem(f"Already in your contacts, as {existing[draft.phone].full_name}.")
             )
+        elif draft.phone in bay_numbers:
+            report.skipped.append(draft.problem(BAY_NUMBER_PROBLEM))
         else:
             fresh.append(draft)
     return fresh

@@ -1,8 +1,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from contacts.models import Contact
 from contacts.services import contact_create, contact_update
-from tests.factories import AgentFactory, ContactFactory
+from tests.factories import AgentFactory, BayNumberFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,24 @@ class ContactCreateTests:
     def test_an_invalid_phone_is_refused(self):
         with pytest.raises(ValidationError, match="not a valid phone number"):
             create(AgentFactory(), phone="555-0101")
+
+    def test_a_bay_number_is_refused_as_a_contact(self):
+        bay_number = BayNumberFactory(phone_number="+12025550161")
+
+        with pytest.raises(ValidationError) as caught:
+            create(bay_number.agent, phone="(202) 555-0161")
+
+        assert caught.value.message_dict == {
+            "phone": ["This is a BAY Number, which texts your contacts; it cannot be one of them."]
+        }
+        assert Contact.objects.count() == 0
+
+    def test_a_released_bay_numbers_phone_may_be_a_contact(self):
+        from django.utils import timezone
+
+        BayNumberFactory(phone_number="+12025550161", released_at=timezone.now())
+
+        assert create(AgentFactory()).phone == "+12025550161"
 
 
 class ContactUpdateTests:
