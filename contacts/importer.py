@@ -2,12 +2,14 @@
 row cannot be taken.
 
 Files come from phones, CRMs and spreadsheets: UTF-8 with or without a byte
-order mark, or Windows-1252; commas, semicolons or tabs; headers such as
+order mark, UTF-16 with one (Excel's "Unicode Text"), or Windows-1252;
+commas, semicolons or tabs; headers such as
 "First Name", "Mobile" or "E-mail". Phones go through `contacts.phones`, so
 every format it reads is read here, an extension is dropped with a warning,
 and a number a spreadsheet turned into "2.02555E+09" is refused with a hint.
 """
 
+import codecs
 import csv
 import dataclasses
 import io
@@ -98,6 +100,20 @@ class ParsedFile:
 def _decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise ValidationError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB; split it.")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text" and some CRMs save UTF-16, which marks
+        # itself with a byte-order mark.
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                "The file starts as UTF-16 text but is not; save it again as CSV UTF-8."
+            ) from None
+    if b"\x00" in data[:8192]:
+        # A spreadsheet saved as .xlsx or .numbers is binary, not CSV.
+        raise ValidationError(
+            "This is not a CSV file. In your spreadsheet, choose Save As (or Export) and CSV."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -212,14 +228,12 @@ def _read_row(number: int, cells: dict[str, str], parsed: ParsedFile, seen: dict
 
 def parse_contacts_csv(data: bytes) -> ParsedFile:
     """Read every row of a contacts CSV. Raises ValidationError when the file
-    as a whole cannot be used (too big, not text, no header, no phone column)."""
-    if b"\x00" in data[:8192]:
-        # A spreadsheet saved as .xlsx or .numbers is binary, not CSV.
-        raise ValidationError(
-            "This is not a CSV file. In your spreadsheet, choose Save As (or Export) and CSV."
-        )
+    as a whole cannot be used (too big, not text, no header, no phone column).
+    UTF-8 (with or without a byte-order mark), UTF-16 with one, and the
+    Windows code page are read."""
+    text = _decode(data)
     try:
-        return _parse(_decode(data))
+        return _parse(text)
     except csv.Error as error:
         raise ValidationError(f"The file could not be read as CSV ({error}).") from None
 

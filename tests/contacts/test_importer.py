@@ -1,3 +1,4 @@
+import codecs
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,7 @@ from django.core.exceptions import ValidationError
 from contacts.importer import MAX_ROWS, parse_contacts_csv
 from contacts.models import Contact
 from contacts.services import contacts_import
-from tests.factories import AgentFactory, ContactFactory
+from tests.factories import AgentFactory, BayNumberFactory, ContactFactory
 
 MESSY = (Path(__file__).parent / "data" / "messy_phones.csv").read_bytes()
 
@@ -94,6 +95,16 @@ class ContactsImportTests:
         assert zed.kind == Contact.Kind.LEAD
         assert agent.contacts.get(first_name="Ben").kind == Contact.Kind.CONTACT
 
+    def test_a_bay_numbers_row_is_skipped_saying_why(self, agent):
+        BayNumberFactory(phone_number="+12025550159")
+
+        report = contacts_import(agent=agent, data=MESSY)
+
+        assert not agent.contacts.filter(phone="+12025550159").exists()
+        assert report.created == len(TAKEN) - 1
+        skipped = {p.phone: p.reason for p in report.skipped}
+        assert "This is a BAY Number, which texts your contacts" in " ".join(skipped.values())
+
     def test_importing_the_same_file_again_adds_nothing(self, agent):
         contacts_import(agent=agent, data=MESSY)
 
@@ -123,6 +134,19 @@ class ContactsImportTests:
         assert (jose.first_name, jose.last_name) == ("José", "Álvarez")
         assert agent.contacts.get(phone="+12025550172").first_name == "Madonna"
 
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+    def test_utf16_unicode_text_with_tabs(self, agent, encoding):
+        text = "First Name\tLast Name\tMobile\r\nZoë\tNguyễn\t(202) 555-0173\r\n"
+        data = text.encode(encoding)
+        if encoding == "utf-16-be":
+            data = codecs.BOM_UTF16_BE + data
+
+        report = contacts_import(agent=agent, data=data)
+
+        assert (report.created, report.skipped) == (1, [])
+        zoe = agent.contacts.get(phone="+12025550173")
+        assert (zoe.first_name, zoe.last_name) == ("Zoë", "Nguyễn")
+
 
 class ParseContactsCsvTests:
     def test_a_file_without_a_phone_column_is_refused(self):
@@ -142,6 +166,12 @@ class ParseContactsCsvTests:
 
         with pytest.raises(ValidationError, match="not a CSV file. In your spreadsheet"):
             parse_contacts_csv(xlsx)
+
+    def test_a_broken_utf16_file_is_refused_with_what_to_do(self):
+        data = codecs.BOM_UTF16_LE + "Name,Phone\r\n".encode("utf-16-le") + b"\x00\xdc"
+
+        with pytest.raises(ValidationError, match="starts as UTF-16 text but is not"):
+            parse_contacts_csv(data)
 
     def test_a_field_too_long_for_csv_is_refused(self):
         data = b'Name,Phone\r\n"' + b"a" * 200_000 + b'",2025550101\r\n'
