@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 
 from brokerages.models import Agent, Brokerage
 
@@ -8,6 +9,8 @@ from brokerages.models import Agent, Brokerage
 class BrokerageAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "website"]
     search_fields = ["name"]
+    # A website typed without a scheme is taken as https, as Django 6 will.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Agent)

@@ -1,0 +1,44 @@
+"""Making accounts as the README says: a superuser, in Django's admin site,
+adds a brokerage and then a person in it, who can then log in."""
+
+import pytest
+from django.urls import reverse
+
+from brokerages.models import Agent, Brokerage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_superuser_adds_a_brokerage_and_an_admin_who_logs_in(client):
+    Agent.objects.create_superuser("root", password="root-pass-2026")
+    client.login(username="root", password="root-pass-2026")
+
+    response = client.post(
+        reverse("admin:brokerages_brokerage_add"),
+        {"name": "Harbor Homes", "phone": "+12025550188", "website": "harbor.example.com"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    brokerage = Brokerage.objects.get(name="Harbor Homes")
+    assert brokerage.website == "https://harbor.example.com"
+
+    response = client.post(
+        reverse("admin:brokerages_agent_add"),
+        {
+            "username": "hana",
+            "usable_password": "true",
+            "password1": "hana-pass-2026!",
+            "password2": "hana-pass-2026!",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    hana = Agent.objects.get(username="hana")
+    change = client.get(reverse("admin:brokerages_agent_change", args=[hana.pk])).content.decode()
+    assert 'name="brokerage"' in change and 'name="role"' in change
+
+    hana.first_name, hana.brokerage, hana.role = "Hana", brokerage, Agent.Role.ADMIN
+    hana.save()
+    client.logout()
+
+    assert client.login(username="hana", password="hana-pass-2026!")
+    assert Agent.objects.get(username="hana").is_brokerage_admin
+    assert client.get(reverse("messaging:inbox")).status_code == 200
