@@ -19,6 +19,11 @@ urlpatterns = [
         name="number_inbox",
     ),
     path(
+        "messages/numbers/<int:bay_number_id>/conversations/",
+        views.ConversationListView.as_view(),
+        name="conversation_list",
+    ),
+    path(
         "messages/numbers/<int:bay_number_id>/details/",
         views.BayNumberDetailView.as_view(),
         name="number_detail",

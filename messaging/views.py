@@ -79,8 +79,22 @@ class InboxView(NumberTabsMixin, TemplateView):
             tabs=self.number_tabs(bay_number),
             page=page,
             conversations=conversations,
+            poll_interval=POLL_INTERVAL_MS,
             **kwargs,
         )
+
+
+class ConversationListView(NumberTabsMixin, View):
+    """One page of a BAY Number's conversations alone: the inbox polls it, so
+    new texts, unread counts and badges show without a reload."""
+
+    def get(self, request, bay_number_id):
+        bay_number = self.pick_bay_number(bay_number_id)
+        _page, conversations = selectors.inbox_page(
+            agent=request.user, bay_number=bay_number, page_number=request.GET.get("page", 1)
+        )
+        context = {"bay_number": bay_number, "conversations": conversations}
+        return render(request, "messaging/_conversation_list.html", context)
 
 
 class BayNumberDetailView(NumberTabsMixin, TemplateView):

@@ -179,6 +179,40 @@ class ConversationFlowTests:
         assert page.evaluate("window.__sameDocument") is True
         shoot(page, "conversation-desktop")
 
+    def test_the_inbox_follows_new_texts_without_a_reload(self, live_server, browser):
+        """A reply from a contact and a first text from a stranger both come
+        into the open inbox, newest first and unread, in the same document."""
+        from playwright.sync_api import expect
+
+        agent, bay_number, _nora = build_office()
+        page = browser.new_page(viewport=DESKTOP)
+        log_in(page, live_server, agent)
+        rows = page.locator(".convo-list .convo")
+        expect(rows.first).to_contain_text("Olivia Chen")
+        page.evaluate("window.__sameDocument = true")
+
+        path = reverse("messaging:twilio_inbound")
+        diego = inbound_params(
+            from_phone="+12025550134", to_phone=bay_number.phone_number, body="Is 3pm ok?"
+        )
+        assert post_signed(live_server, path, diego) == 200
+        expect(rows.first).to_contain_text("Diego Santos", timeout=WAIT_MS)
+        expect(rows.first.locator(".convo-preview")).to_have_text("Is 3pm ok?")
+        unread = Message.objects.filter(
+            from_phone="+12025550134", direction=Message.Direction.INBOUND, read_at=None
+        ).count()
+        assert unread >= 2
+        expect(rows.first.locator(".count-pill")).to_have_text(f"{unread} unread")
+
+        stranger = inbound_params(
+            from_phone="+12025550177", to_phone=bay_number.phone_number, body="Saw your sign"
+        )
+        assert post_signed(live_server, path, stranger) == 200
+        expect(rows.first.locator(".convo-preview")).to_have_text("Saw your sign", timeout=WAIT_MS)
+        expect(rows.first).to_contain_text("Unknown")
+        expect(rows.nth(1)).to_contain_text("Diego Santos")
+        assert page.evaluate("window.__sameDocument") is True
+
     def test_screens_on_a_phone_sized_screen(self, live_server, browser):
         """The main screens fit a phone: no sideways scrolling, composer in reach."""
         agent, bay_number, _nora = build_office()

@@ -66,8 +66,39 @@ class InboxViewTests:
     def test_another_agents_bay_number_is_404(self, agent_client):
         other = BayNumberFactory()
 
-        for name in ("messaging:number_inbox", "messaging:number_detail"):
+        for name in (
+            "messaging:number_inbox",
+            "messaging:number_detail",
+            "messaging:conversation_list",
+        ):
             assert agent_client.get(reverse(name, args=[other.pk])).status_code == 404
+
+    def test_the_list_alone_is_what_the_inbox_polls(self, agent_client, agent, bay_number):
+        inbox = agent_client.get(reverse("messaging:inbox")).content.decode()
+        url = reverse("messaging:conversation_list", args=[bay_number.pk])
+        assert f'data-live-list="{url}?page=1"' in inbox
+        nina = ContactFactory(agent=agent, first_name="Nina", phone="+12025550112")
+        reply(bay_number=bay_number, phone=nina.phone, body="Is the house still for sale?")
+        stranger = ContactFactory(first_name="Stranger", phone="+12025550113")
+        OutboundMessageFactory(bay_number=bay_number, contact=stranger, to_phone=stranger.phone)
+
+        response = agent_client.get(url, {"page": 1})
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert html.lstrip().startswith('<ul class="convo-list"')
+        assert "Is the house still for sale?" in html
+        assert re.search(r'count-pill">1<span class="visually-hidden"> unread', html)
+        assert "Stranger" not in html
+        assert "<html" not in html
+
+    def test_the_polled_list_needs_a_login(self, client, bay_number):
+        url = reverse("messaging:conversation_list", args=[bay_number.pk])
+
+        response = client.get(url)
+
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
 
     def test_texts_of_another_agents_contacts_stay_out(self, agent_client, agent, bay_number):
         stranger = ContactFactory(first_name="Stranger", phone="+12025550113")
