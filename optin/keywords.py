@@ -33,6 +33,8 @@ OPT_OUT_KEYWORDS = TWILIO_OPT_OUT_KEYWORDS | frozenset(
         "stop all",
         "opt out",
         "no",
+        # The short no, as Y is the short yes.
+        "n",
         "nope",
         "nah",
         "unsub",
@@ -51,7 +53,7 @@ OPT_OUT_KEYWORDS = TWILIO_OPT_OUT_KEYWORDS | frozenset(
 # Twilio's opt-in list (START, YES, UNSTOP), the usual ways of saying yes, and
 # the Spanish yes ("si"; accents are removed before matching).
 OPT_IN_KEYWORDS = frozenset(
-    {"yes", "y", "yep", "yeah", "yea", "ya", "start", "unstop", "opt in", "optin", "si"}
+    {"yes", "y", "yep", "yup", "yeah", "yea", "ya", "start", "unstop", "opt in", "optin", "si"}
 )
 HELP_KEYWORDS = frozenset({"help", "info", "ayuda"})
 HELP_PHRASES = frozenset({"help me", "i need help", "more info", "more information"})
@@ -152,6 +154,14 @@ REVOCATION_PHRASES = frozenset(
 SENTENCE_OPT_OUT_KEYWORDS = frozenset(
     {"stop", "stopall", "stop all", "unsubscribe", "quit", "revoke", "optout", "opt out"}
 )
+# Words that are no keyword but may well mean stop: misspellings, and stop in
+# the languages US contacts write in besides English and Spanish. A reply
+# holding one is not an opt-out, but a person looks at it.
+POSSIBLE_OPT_OUT_WORDS = frozenset(
+    {"stopp", "stahp", "sotp", "stpo", "stp", "arrete", "arreter", "pare", "parem"}
+)
+# Words that join an opt-in word to an opt-out in one reply ("Yes but stop").
+_CONJUNCTIONS = frozenset({"but", "and", "or"})
 # Words that may surround a keyword without changing what it means.
 FILLER_WORDS = frozenset(
     {
@@ -208,9 +218,39 @@ _QUOTES = str.maketrans(
         "\u2033": '"',
     }
 )
+# Cyrillic and Greek letters that look like Latin ones, as in "sтор" typed
+# with a Cyrillic t, o and p; after casefolding, so lowercase only.
+_LOOKALIKES = str.maketrans(
+    {
+        "\u0430": "a",
+        "\u0435": "e",
+        "\u043a": "k",
+        "\u043c": "m",
+        "\u043d": "h",
+        "\u043e": "o",
+        "\u0440": "p",
+        "\u0441": "c",
+        "\u0442": "t",
+        "\u0443": "y",
+        "\u0445": "x",
+        "\u0456": "i",
+        "\u0458": "j",
+        "\u0455": "s",
+        "\u03b1": "a",
+        "\u03b5": "e",
+        "\u03b9": "i",
+        "\u03ba": "k",
+        "\u03bd": "v",
+        "\u03bf": "o",
+        "\u03c1": "p",
+        "\u03c4": "t",
+        "\u03c5": "u",
+    }
+)
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"[.!?;\n]+")
+# Sentences and what ends each, kept (the parentheses) to tell a question.
+_SENTENCE_END = re.compile(r"([.!?;\n]+)")
 # "Nooo", "STOPPPP", "yesss": a letter said three or more times counts once.
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 # A word typed a letter at a time: "s t o p", or "S.T.O.P" once punctuation
@@ -266,11 +306,17 @@ def normalize(body: str | None) -> str:
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not _is_mark_or_invisible(ch))
     text = text.casefold().replace("'", "")
+    if not text.isascii():
+        text = text.translate(_LOOKALIKES)
     text = _NOT_WORD.sub(" ", text)
     text = _STRETCHED.sub(r"\1", text)
     text = _SPACES.sub(" ", text).strip()
     if _SPELLED_OUT.fullmatch(text):
-        return text.replace(" ", "")
+        word = text.replace(" ", "")
+        # Two letters make a word only when it is a keyword ("N O", not "Y N").
+        if len(word) > 2 or word in _ALL_KEYWORDS:
+            return word
+        return text
     if " " in text:
         text = _SPELLED_OUT_RUN.sub(lambda run: run.group().replace(" ", ""), text)
     return text
@@ -333,7 +379,7 @@ def classify(body: str | None) -> Reply:
     if core in HELP_PHRASES:
         return Reply(ReplyKind.HELP, keyword=core)
 
-    revoking = _revoking_sentence(body)
+    revoking = _revoked_despite_yes(tokens) or _revoking_sentence(body)
     if revoking:
         return Reply(ReplyKind.OPT_OUT, keyword=revoking)
 
@@ -341,10 +387,25 @@ def classify(body: str | None) -> Reply:
     return Reply(ReplyKind.OTHER, keyword=flag, possible_opt_out=bool(flag))
 
 
+def _revoked_despite_yes(tokens: list[str]) -> str:
+    """The opt-out of a reply that also says yes ("Yes but stop", "Yes, I said
+    stop"), or '': when a reply holds both, opt-out wins."""
+    rest = [token for token in tokens if token not in OPT_IN_KEYWORDS | _CONJUNCTIONS]
+    if not rest or len(rest) == len(tokens):
+        return ""
+    if all(token in OPT_OUT_KEYWORDS for token in rest):
+        return rest[0]
+    return _REVOCATION_CORES.get(" ".join(rest), "")
+
+
 def _revoking_sentence(body: str) -> str:
     """The revocation that stands as a whole sentence of a longer reply
-    ("Wrong number. Stop"), or ''."""
-    for sentence in _SENTENCE_END.split(body):
+    ("Wrong number. Stop"), or ''. A question ("Unsubscribe? No way") asks;
+    it does not revoke."""
+    parts = _SENTENCE_END.split(body)
+    for sentence, end in zip(parts[::2], [*parts[1::2], ""], strict=True):
+        if "?" in end:
+            continue
         core = _core(normalize(sentence))
         if core in SENTENCE_OPT_OUT_KEYWORDS:
             return core
@@ -367,7 +428,7 @@ def _keywords_only(tokens: list[str]) -> Reply:
 def _flag(tokens: list[str], core: str) -> str:
     """The opt-out word or revocation inside a longer message, or ''."""
     for token in tokens:
-        if token in OPT_OUT_KEYWORDS:
+        if token in OPT_OUT_KEYWORDS or token in POSSIBLE_OPT_OUT_WORDS:
             return token
     padded = f" {core} "
     for padded_phrase, phrase in _REVOCATIONS_LONGEST_FIRST:
