@@ -42,3 +42,25 @@ def test_a_superuser_adds_a_brokerage_and_an_admin_who_logs_in(client):
     assert client.login(username="hana", password="hana-pass-2026!")
     assert Agent.objects.get(username="hana").is_brokerage_admin
     assert client.get(reverse("messaging:inbox")).status_code == 200
+
+
+def test_an_account_without_a_brokerage_sees_only_that_it_has_none(client):
+    from contacts.models import Contact
+
+    Agent.objects.create_user("new", password="new-pass-2026!")
+    client.login(username="new", password="new-pass-2026!")
+
+    pages = [reverse("messaging:inbox"), reverse("contacts:list"), reverse("messaging:templates")]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 403, page
+        assert "Your account is not in a brokerage yet" in response.content.decode()
+    created = client.post(
+        reverse("contacts:create"),
+        {"first_name": "Ava", "phone": "(202) 555-0199", "kind": "contact"},
+    )
+
+    assert created.status_code == 403
+    assert not Contact.objects.exists()
+    assert 'aria-label="Main"' not in response.content.decode()
+    assert client.post(reverse("logout")).status_code == 302
