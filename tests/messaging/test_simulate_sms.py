@@ -43,3 +43,28 @@ class SimulateSmsTests:
                 "--to", "+12025550100",
                 "--server", f"http://127.0.0.1:{free_port()}",
             )  # fmt: skip
+
+    def test_a_signature_the_server_refuses_says_which_url_it_was_made_for(
+        self, live_server, settings, monkeypatch
+    ):
+        from messaging import simulator
+        from tests.factories import BayNumberFactory
+
+        BayNumberFactory(phone_number="+12025550100")
+        # Signed for another address than the one the server checks.
+        real_sign = simulator.sign
+        monkeypatch.setattr(
+            simulator, "sign", lambda url, params: real_sign("http://127.0.0.1:1/", params)
+        )
+
+        with pytest.raises(CommandError) as caught:
+            call_command(
+                "simulate_sms",
+                "--from", "+12025550142",
+                "--to", "+12025550100",
+                "--server", live_server.url,
+            )  # fmt: skip
+
+        assert "HTTP 403" in str(caught.value)
+        assert f"made for {settings.PUBLIC_BASE_URL}" in str(caught.value)
+        assert not Message.objects.exists()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from contacts.phones import InvalidPhoneNumber, normalize_phone
@@ -36,5 +37,11 @@ class Command(BaseCommand):
             raise CommandError(f"Could not reach {options['server']}: {error}") from None
         self.stdout.write(f"{params['MessageSid']} -> HTTP {status}")
         self.stdout.write(body)
+        if status == 403:
+            raise CommandError(
+                f"The server answered HTTP 403: it did not accept the signature, made for "
+                f"{settings.PUBLIC_BASE_URL}. Give this command the PUBLIC_BASE_URL the server "
+                "has (make run uses http:// and its RUN_ADDR)."
+            )
         if status >= 400:
             raise CommandError(f"The server answered HTTP {status}")
