@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from contacts.models import Contact
-from contacts.phones import InvalidPhoneNumber, normalize_phone
+from contacts.phones import InvalidPhoneNumber, parse_contact_phone
 
 
 class ContactAdminForm(forms.ModelForm):
@@ -22,7 +22,7 @@ class ContactAdminForm(forms.ModelForm):
         """Store E.164 whatever was typed: consent is keyed on that form, so a
         number saved any other way would miss the contact's STOP (FC-15)."""
         try:
-            return normalize_phone(self.cleaned_data["phone"])
+            return parse_contact_phone(self.cleaned_data["phone"]).e164
         except InvalidPhoneNumber as error:
             raise forms.ValidationError(str(error)) from None
 

@@ -4,7 +4,7 @@ from django import forms
 
 from contacts.importer import MAX_BYTES
 from contacts.models import Contact
-from contacts.phones import InvalidPhoneNumber, parse_phone
+from contacts.phones import InvalidPhoneNumber, parse_contact_phone
 from messaging.selectors import BADGE_CHOICES, agent_bay_numbers
 
 
@@ -30,7 +30,7 @@ class ContactForm(forms.Form):
 
     def clean_phone(self):
         try:
-            parsed = parse_phone(self.cleaned_data["phone"])
+            parsed = parse_contact_phone(self.cleaned_data["phone"])
         except InvalidPhoneNumber as error:
             raise forms.ValidationError(str(error)) from None
         self.dropped_extension = parsed.extension

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from contacts.models import Contact
-from contacts.phones import InvalidPhoneNumber, e164_or_none, parse_phone
+from contacts.phones import InvalidPhoneNumber, e164_or_none, parse_contact_phone
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -176,7 +176,7 @@ def _phone(raw: str) -> tuple[str, str]:
             f"{raw} lost its digits in a spreadsheet. Format the phone column as text "
             "and export it again."
         )
-    parsed = parse_phone(raw)
+    parsed = parse_contact_phone(raw)
     return parsed.e164, parsed.extension
 
 

@@ -24,10 +24,25 @@ class InvalidPhoneNumber(ValueError):
     """The text is not a phone number that can be texted."""
 
 
+# Kinds of number no text reaches, and how to name each to the person who
+# typed it. (US numbers are "fixed line or mobile"; a known landline is
+# another country's.)
+_NOT_TEXTABLE = {
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number",
+    phonenumbers.PhoneNumberType.UAN: "a company's main number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number",
+    phonenumbers.PhoneNumberType.PAGER: "a pager",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class ParsedPhone:
     e164: str
     extension: str = ""
+    number_type: int = phonenumbers.PhoneNumberType.UNKNOWN
 
     @property
     def had_extension(self) -> bool:
@@ -53,7 +68,20 @@ def parse_phone(raw: str | None, region: str = DEFAULT_REGION) -> ParsedPhone:
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if extension:
         logger.warning("Dropped an extension from a phone number; texts cannot reach one")
-    return ParsedPhone(e164=e164, extension=extension)
+    return ParsedPhone(e164=e164, extension=extension, number_type=phonenumbers.number_type(number))
+
+
+def parse_contact_phone(raw: str | None) -> ParsedPhone:
+    """Parse a contact's phone: as `parse_phone`, and refuse a number no text
+    reaches (premium-rate, toll-free, a landline abroad...), saying which."""
+    parsed = parse_phone(raw)
+    kind = _NOT_TEXTABLE.get(parsed.number_type)
+    if kind:
+        raise InvalidPhoneNumber(
+            f"{display_phone(parsed.e164)} is {kind}, which cannot receive texts. "
+            "Use the contact's mobile number."
+        )
+    return parsed
 
 
 def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from contacts.importer import ContactDraft, RowProblem, parse_contacts_csv
 from contacts.models import Contact
-from contacts.phones import InvalidPhoneNumber, normalize_phone
+from contacts.phones import InvalidPhoneNumber, parse_contact_phone
 from messaging.models import BayNumber
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def _bay_numbers_among(phones) -> set[str]:
 
 def _checked_phone(*, agent, phone: str, contact: Contact | None = None) -> str:
     try:
-        phone = normalize_phone(phone)
+        phone = parse_contact_phone(phone).e164
     except InvalidPhoneNumber as error:
         raise ValidationError({"phone": str(error)}, code="invalid") from None
     if _bay_numbers_among([phone]):

@@ -12,6 +12,7 @@ from contacts.phones import (
     e164_or_none,
     mask_phone,
     normalize_phone,
+    parse_contact_phone,
     parse_phone,
 )
 from optin.models import Consent, ConsentState
@@ -69,6 +70,37 @@ class NormalizePhoneTests:
 
 
 @pytest.mark.django_db
+class ContactPhoneTests:
+    @pytest.mark.parametrize(
+        ("typed", "kind"),
+        [
+            ("+1 (900) 555-0176", "a premium-rate number"),
+            ("1-800-555-0199", "a toll-free number"),
+            ("(888) 555-0100", "a toll-free number"),
+            ("+44 20 7946 0958", "a landline"),
+        ],
+    )
+    def test_a_number_no_text_reaches_is_refused_saying_what_it_is(self, typed, kind):
+        with pytest.raises(InvalidPhoneNumber) as caught:
+            parse_contact_phone(typed)
+
+        assert f"is {kind}, which cannot receive texts" in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("typed", "e164"),
+        [
+            ("(202) 555-0142", "+12025550142"),
+            ("+44 7911 123456", "+447911123456"),
+            ("+33 6 12 34 56 78", "+33612345678"),
+        ],
+    )
+    def test_us_numbers_and_mobiles_abroad_are_taken(self, typed, e164):
+        assert parse_contact_phone(typed).e164 == e164
+
+    def test_a_business_phone_elsewhere_may_still_be_toll_free(self):
+        assert normalize_phone("1-800-555-0199") == "+18005550199"
+
+
 class InboundMatchingTests:
     """FC-15: a contact saved with an extension still matches the inbound STOP."""
 

@@ -213,11 +213,12 @@ class ContactImportViewTests:
 
         html = response.content.decode()
         assert response.status_code == 200
-        assert '<span class="stat-value">20</span><span class="stat-note">added' in html
+        assert '<span class="stat-value">19</span><span class="stat-note">added' in html
         assert "55501 is a short code, not a phone number." in html
         assert "Same number as row 23." in html
         assert "Extension 12 dropped" in html
-        assert agent.contacts.count() == 20
+        assert "+44 20 7946 0958 is a landline, which cannot receive texts." in html
+        assert agent.contacts.count() == 19
 
     def test_a_file_without_a_phone_column_is_explained(self, agent_client, agent):
         upload = SimpleUploadedFile("contacts.csv", b"Name,Email\r\nAva,a@example.com\r\n")
