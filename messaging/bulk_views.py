@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
 
+from contacts.selectors import contact_list
 from messaging import bulk
 from messaging.merge_fields import MERGE_FIELDS
 from messaging.models import BulkSend
@@ -20,6 +21,7 @@ from messaging.selectors import agent_bay_numbers
 from messaging.services import MAX_BODY_LENGTH
 
 RESULTS_SHOWN = 1000
+PICKER_SIZE = 200
 
 
 class BulkSendForm(forms.Form):
@@ -64,11 +66,27 @@ class BulkSendForm(forms.Form):
 
 
 class BulkSendCreateView(LoginRequiredMixin, TemplateView):
+    """The bulk send form. An agent may have thousands of contacts, so the
+    list to pick from shows at most PICKER_SIZE of them, narrowed by a search;
+    "All my contacts" takes every one."""
+
     template_name = "messaging/bulk_new.html"
 
     def get_context_data(self, **kwargs):
-        form = kwargs.pop("form", None) or BulkSendForm(agent=self.request.user)
-        return super().get_context_data(form=form, **kwargs)
+        agent = self.request.user
+        form = kwargs.pop("form", None) or BulkSendForm(agent=agent)
+        query = self.request.GET.get("q", "").strip()
+        shown = list(contact_list(agent=agent, query=query)[: PICKER_SIZE + 1])
+        chosen = {str(pk) for pk in form.data.getlist("contacts")} if form.is_bound else set()
+        return super().get_context_data(
+            form=form,
+            query=query,
+            picker=[(contact, str(contact.pk) in chosen) for contact in shown[:PICKER_SIZE]],
+            picker_more=len(shown) > PICKER_SIZE,
+            picker_size=PICKER_SIZE,
+            contact_count=agent.contacts.count(),
+            **kwargs,
+        )
 
     def post(self, request):
         form = BulkSendForm(request.POST, agent=request.user)

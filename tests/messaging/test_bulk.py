@@ -304,6 +304,31 @@ class BulkScreenTests:
 
         assert mine.first_name in html and "Theirs" not in html
 
+    def test_the_list_to_pick_from_stays_short_however_many_contacts(self, browser, bay_number):
+        from contacts.models import Contact
+        from messaging.bulk_views import PICKER_SIZE
+
+        agent = bay_number.agent
+        Contact.objects.bulk_create(
+            Contact(agent=agent, first_name=f"Person{n:04d}", phone=f"+1202555{n:04d}")
+            for n in range(PICKER_SIZE + 5)
+        )
+        zed = ContactFactory(agent=agent, first_name="Zed", last_name="Quill", phone="+13305550999")
+
+        page = browser.get(reverse("messaging:bulk_new")).content.decode()
+        found = browser.get(reverse("messaging:bulk_new"), {"q": "quill"}).content.decode()
+
+        assert page.count('name="contacts"') == PICKER_SIZE
+        assert f"The first {PICKER_SIZE}" in page and "Zed Quill" not in page
+        assert f"All my contacts\n      ({PICKER_SIZE + 6})" in page
+        assert found.count('name="contacts"') == 1 and f'value="{zed.pk}"' in found
+        response = browser.post(
+            reverse("messaging:bulk_new"),
+            {"bay_number": bay_number.pk, "body": "Hi", "contacts": [zed.pk]},
+        )
+        assert response.status_code == 302
+        assert BulkSend.objects.get().messages.count() == 0  # Zed never opted in
+
     def test_login_is_required(self, db):
         response = Client().get(reverse("messaging:bulk_new"))
 
