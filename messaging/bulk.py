@@ -21,6 +21,7 @@ from django.utils import timezone
 from messaging.merge_fields import MERGE_FIELDS, merge, merge_values, unknown_fields
 from messaging.models import BulkSend, Message
 from messaging.outbox import dispatch_soon, outbox_add_many
+from messaging.segments import twilio_length
 from messaging.services import MAX_BODY_LENGTH, validate_body
 from optin.gate import check_send_many
 
@@ -44,7 +45,7 @@ def _body_problem(body: str) -> str | None:
     """Why a merged body cannot be sent (a skip reason), or None."""
     if not body:
         return EMPTY
-    if len(body) > MAX_BODY_LENGTH:
+    if twilio_length(body) > MAX_BODY_LENGTH:
         return TOO_LONG
     return None
 

@@ -60,6 +60,7 @@ class SegmentCount:
     """What a body costs: its encoding, length and segments."""
 
     encoding: str
+    # Characters as Twilio counts them toward its 1,600 limit (`twilio_length`).
     characters: int
     units: int
     segments: int
@@ -99,6 +100,14 @@ def _pack(costs: list[int], per_segment: int) -> int:
     return segments
 
 
+def twilio_length(body: str) -> int:
+    """The length of `body` as Twilio counts it toward its 1,600-character
+    limit: in UTF-16 code units, so an emoji (or any character beyond the
+    Basic Multilingual Plane) counts as two. A browser's string length and
+    textarea `maxlength` count the same way."""
+    return len(body) + sum(1 for char in body if ord(char) > 0xFFFF)
+
+
 def count_segments(body: str) -> SegmentCount:
     """Return the encoding, units and segments Twilio would bill for `body`."""
     non_gsm = tuple(dict.fromkeys(char for char in body if _gsm7_cost(char) is None))
@@ -117,7 +126,7 @@ def count_segments(body: str) -> SegmentCount:
         segments = _pack(costs, MULTI[encoding])
     return SegmentCount(
         encoding=encoding,
-        characters=len(body),
+        characters=twilio_length(body),
         units=units,
         segments=segments,
         non_gsm=non_gsm,

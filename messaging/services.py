@@ -20,6 +20,7 @@ from messaging.inserts import inbound_insert
 from messaging.merge_fields import MERGE_FIELDS, unknown_fields
 from messaging.models import BayNumber, Message, MessageTemplate, StatusReceipt
 from messaging.outbox import enqueue_send, outbox_add, status_callback_url
+from messaging.segments import twilio_length
 from optin import services as consent_services
 from optin.gate import (
     SendDecision,
@@ -84,9 +85,12 @@ def validate_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise ValidationError("Type a message first.", code="empty")
-    if len(body) > MAX_BODY_LENGTH:
+    length = twilio_length(body)
+    if length > MAX_BODY_LENGTH:
+        emoji = " (an emoji counts as two)" if length != len(body) else ""
         raise ValidationError(
-            f"A text can be at most {MAX_BODY_LENGTH:,} characters; this one has {len(body):,}.",
+            f"A text can be at most {MAX_BODY_LENGTH:,} characters{emoji}; this one has "
+            f"{length:,}.",
             code="too_long",
         )
     return body

@@ -58,7 +58,7 @@
     });
     return {
       encoding: encoding,
-      characters: chars.length,
+      characters: body.length, // UTF-16 units, as Twilio counts toward 1,600
       units: units,
       segments: segments,
       nonGsm: nonGsm,

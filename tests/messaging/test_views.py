@@ -359,6 +359,22 @@ class SendMessageViewTests:
         assert not self.regular_texts().exists()
         assert outbox == []
 
+    def test_emoji_count_as_two_toward_the_limit_as_twilio_counts_them(
+        self, agent_client, opted_in, bay_number, outbox
+    ):
+        response = self.post(agent_client, opted_in, bay_number, "\U0001f3e1" * 801)
+
+        assert response.status_code == 400
+        assert (
+            "A text can be at most 1,600 characters (an emoji counts as two); this one has 1,602."
+        ) in response.content.decode()
+        assert not self.regular_texts().exists()
+        assert outbox == []
+
+        accepted = self.post(agent_client, opted_in, bay_number, "\U0001f3e1" * 800)
+        assert accepted.status_code == 302
+        assert [len(sms.body) for sms in outbox] == [800]
+
     def test_fc20_1600_characters_is_accepted(self, agent_client, opted_in, bay_number, outbox):
         self.post(agent_client, opted_in, bay_number, "a" * 1600)
 
