@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from contacts.phones import display_phone
+from messaging.quiet_hours import recipient_local_time
 from optin.models import Consent, ConsentState, DoNotTextEntry
 from registration.selectors import registration_status
 
@@ -49,9 +50,10 @@ def _pending_decision(consent: Consent, now: datetime.datetime) -> SendDecision:
     asked_at = consent.last_optin_request_at
     if asked_at is not None and asked_at > now:
         # Queued for the contact's texting hours; it has not gone out yet.
+        their_time = recipient_local_time(consent.phone, asked_at)
         reason = (
             "Your opt-in request to this contact waits for their texting hours and goes out "
-            f"{timezone.localtime(asked_at):%b %-d at %-I:%M %p %Z}."
+            f"{their_time:%a %b %-d at %-I:%M %p} their time."
         )
     else:
         reason = "You asked this contact to opt in"

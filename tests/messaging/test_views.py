@@ -454,6 +454,7 @@ class SendOptinRequestViewTests:
         self, agent_client, agent, bay_number, outbox, run_on_commit, monkeypatch
     ):
         import datetime
+        import zoneinfo
 
         from django.utils import timezone
 
@@ -477,10 +478,10 @@ class SendOptinRequestViewTests:
         consent = Consent.objects.get(bay_number=bay_number, phone=contact.phone)
         assert consent.last_optin_request_at == eight_am_pacific
         assert consent.optin_requests_sent == 1
-        local = timezone.localtime(eight_am_pacific)
+        pacific = eight_am_pacific.astimezone(zoneinfo.ZoneInfo("America/Los_Angeles"))
         assert (
             "Opt-in request not sent. Your opt-in request to this contact waits for their "
-            f"texting hours and goes out {local:%b %-d at %-I:%M %p %Z}."
+            f"texting hours and goes out {pacific:%a %b %-d at %-I:%M %p} their time."
         ) in second.content.decode()
         assert Message.objects.filter(kind=Message.Kind.OPTIN_REQUEST).count() == 1
 
