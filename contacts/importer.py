@@ -222,8 +222,29 @@ def _read_row(number: int, cells: dict[str, str], parsed: ParsedFile, seen: dict
                 f"Extension {extension} dropped: texts cannot reach an extension.",
             )
         )
-    kind = Contact.Kind.LEAD if cells.get("kind", "").lower() == "lead" else Contact.Kind.CONTACT
+    kind = _kind(cells.get("kind", ""))
+    if kind is None:
+        parsed.warnings.append(
+            RowProblem(
+                number,
+                name,
+                raw_phone,
+                f"Type {cells['kind']!r} is neither Contact nor Lead; added as a contact.",
+            )
+        )
+        kind = Contact.Kind.CONTACT
     parsed.drafts.append(ContactDraft(number, first, last, phone, raw_phone, email, kind))
+
+
+def _kind(raw: str) -> str | None:
+    """The contact kind a Type cell names (blank is a contact), or None."""
+    text = raw.strip().lower()
+    if not text:
+        return Contact.Kind.CONTACT
+    for kind in Contact.Kind:
+        if text in (kind.value, str(kind.label).lower()):
+            return kind
+    return None
 
 
 def parse_contacts_csv(data: bytes) -> ParsedFile:

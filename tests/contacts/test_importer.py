@@ -150,6 +150,18 @@ class ContactsImportTests:
         zoe = agent.contacts.get(phone="+12025550173")
         assert (zoe.first_name, zoe.last_name) == ("Zoë", "Nguyễn")
 
+    def test_a_type_neither_contact_nor_lead_is_taken_as_a_contact_with_a_warning(self, agent):
+        data = b"Name,Phone,Type\r\nVic Vendor,2025550174,Vendor\r\nLee Lead,2025550175, LEAD\r\n"
+
+        report = contacts_import(agent=agent, data=data)
+
+        assert report.created == 2
+        assert [(w.row, w.reason) for w in report.warnings] == [
+            (2, "Type 'Vendor' is neither Contact nor Lead; added as a contact.")
+        ]
+        assert agent.contacts.get(phone="+12025550174").kind == Contact.Kind.CONTACT
+        assert agent.contacts.get(phone="+12025550175").kind == Contact.Kind.LEAD
+
 
 class ParseContactsCsvTests:
     def test_a_file_without_a_phone_column_is_refused(self):
