@@ -233,8 +233,9 @@ def delivery_refusal(*, kind: str, state: str, do_not_text: bool) -> str:
     HELP replies and the single opt-out confirmation answer the contact's own
     request, which carriers require to work always, so they go out whatever
     the state, even to a do-not-text phone. Every other text needs the phone
-    off the do-not-text list; an opt-in request needs it not opted out, and a
-    regular text needs it opted in.
+    off the do-not-text list; an opt-in request needs it not yet opted in or
+    out (a request queued for texting hours may meet either), and a regular
+    text needs it opted in.
     """
     from messaging.models import Message
 
@@ -242,9 +243,12 @@ def delivery_refusal(*, kind: str, state: str, do_not_text: bool) -> str:
         return ""
     if do_not_text:
         return "Not sent: the phone is on the brokerage's do-not-text list."
-    if kind == Message.Kind.OPTIN_REQUEST and state != ConsentState.OPTED_OUT:
-        return ""
-    if state == ConsentState.OPTED_IN:
+    if kind == Message.Kind.OPTIN_REQUEST:
+        if state in (ConsentState.NEVER_ASKED, ConsentState.PENDING):
+            return ""
+        if state == ConsentState.OPTED_IN:
+            return "Not sent: the contact opted in before it went out."
+    elif state == ConsentState.OPTED_IN:
         return ""
     if state == ConsentState.OPTED_OUT:
         return "Not sent: the contact opted out after it was queued."

@@ -136,6 +136,7 @@ class MayDeliverTests:
             ("optin_request", "never_asked", True),
             ("optin_request", "pending", True),
             ("optin_request", "opted_out", False),
+            ("optin_request", "opted_in", False),
             ("optin_confirmation", "opted_in", True),
             ("optin_confirmation", "opted_out", False),
             ("optout_confirmation", "opted_out", True),
