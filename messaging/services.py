@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from contacts.models import Contact
-from contacts.phones import e164_or_none
+from contacts.phones import InvalidPhoneNumber, e164_or_none, parse_contact_phone
 from messaging import holds, quiet_hours, ratelimit
 from messaging.backends import SmsBackendError, SmsMessage, get_connection
 from messaging.errors import Consequence, ErrorInfo, classify_error, delivery_error
@@ -499,14 +499,32 @@ def inbound_process(message_id: int) -> None:
         )
         if message.processed_at is not None or message.direction != Message.Direction.INBOUND:
             return
-        # Only a real phone texting a BAY Number of ours can change consent;
-        # short codes and other sender IDs are stored and nothing more.
-        if message.bay_number is not None and e164_or_none(message.from_phone):
+        # Only a phone texting a BAY Number of ours can change consent: one of
+        # the agent's contacts (a STOP is always heard), or a phone that may
+        # become one. Short codes and other senders are stored, no more.
+        if message.bay_number is not None and (
+            message.contact_id is not None or _may_become_a_contact(message.from_phone)
+        ):
             _link_sender(message)
             kind = consent_services.consent_apply_reply(message=message)
             logger.info("Inbound message %s classified as %s", message.pk, kind)
+        else:
+            logger.info("Inbound message %s is from a sender we never text; stored", message.pk)
         message.processed_at = timezone.now()
         message.save(update_fields=["processed_at", "contact", "updated_at"])
+
+
+def _may_become_a_contact(phone: str) -> bool:
+    """Whether the sender of a text may become a contact: a phone of a kind
+    that takes texts (not a short code, premium-rate, toll-free...), and not
+    a BAY Number, which would answer our texts with its own."""
+    if not e164_or_none(phone):
+        return False
+    try:
+        parse_contact_phone(phone)
+    except InvalidPhoneNumber:
+        return False
+    return not BayNumber.objects.filter(phone_number=phone, released_at__isnull=True).exists()
 
 
 def _link_sender(message: Message) -> None:

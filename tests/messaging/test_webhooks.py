@@ -18,7 +18,7 @@ from tests.conftest import (
     status_params,
     twilio_signature,
 )
-from tests.factories import OutboundMessageFactory
+from tests.factories import BayNumberFactory, ContactFactory, OutboundMessageFactory
 from tests.services import require_postgres
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -405,6 +405,38 @@ class ShortCodeSenderTests:
 
         assert not Consent.objects.exists()
         assert outbox == []
+
+
+@pytest.mark.django_db
+class SenderWeNeverTextTests:
+    """A text from a number no text should go to, or from a BAY Number, is
+    stored but makes no lead, changes no consent and gets no answer."""
+
+    @pytest.mark.parametrize(
+        "sender",
+        ["+12025550100", "+13125550177", "+19005550123", "+18005550123", "+442079460958"],
+    )
+    def test_is_stored_and_nothing_more(self, twilio, bay_number, agent, outbox, sender):
+        BayNumberFactory(phone_number="+13125550177")  # another brokerage's
+
+        response = twilio.inbound(From=sender, Body="YES")
+
+        assert_empty_twiml(response)
+        message = Message.objects.get(twilio_sid="SM_IN_01")
+        assert (message.from_phone, message.contact) == (sender, None)
+        assert message.processed_at is not None
+        assert not agent.contacts.exists()
+        assert not Consent.objects.exists()
+        assert outbox == []
+
+    def test_a_contact_on_such_a_number_is_still_heard(self, twilio, bay_number, agent, outbox):
+        # Made before such numbers were refused: its STOP must still count.
+        contact = ContactFactory(agent=agent, phone="+442079460958")
+
+        twilio.inbound(From="+442079460958", Body="STOP")
+
+        assert Consent.objects.get(phone="+442079460958").state == ConsentState.OPTED_OUT
+        assert Message.objects.get(twilio_sid="SM_IN_01").contact == contact
 
 
 @pytest.mark.django_db
