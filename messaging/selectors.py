@@ -22,10 +22,11 @@ DO_NOT_TEXT = "do_not_text"
 
 
 def agent_bay_numbers(agent):
-    """The BAY Numbers the agent texts from (assigned, not released)."""
-    return BayNumber.objects.filter(agent=agent, released_at__isnull=True).select_related(
-        "brokerage"
-    )
+    """The BAY Numbers the agent texts from: assigned, not released, and of
+    the agent's own brokerage."""
+    return BayNumber.objects.filter(
+        agent=agent, brokerage_id=agent.brokerage_id, released_at__isnull=True
+    ).select_related("brokerage")
 
 
 def agent_bay_number(agent, bay_number_id: int) -> BayNumber:

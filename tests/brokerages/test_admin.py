@@ -64,3 +64,48 @@ def test_an_account_without_a_brokerage_sees_only_that_it_has_none(client):
     assert not Contact.objects.exists()
     assert 'aria-label="Main"' not in response.content.decode()
     assert client.post(reverse("logout")).status_code == 302
+
+
+def test_an_agent_with_contacts_or_numbers_cannot_be_moved_to_another_brokerage(client):
+    from tests.factories import BayNumberFactory, ContactFactory
+
+    Agent.objects.create_superuser("root", password="root-pass-2026")
+    client.login(username="root", password="root-pass-2026")
+    bay_number = BayNumberFactory()
+    agent = bay_number.agent
+    ContactFactory(agent=agent)
+    other = Brokerage.objects.create(name="Other Realty")
+    url = reverse("admin:brokerages_agent_change", args=[agent.pk])
+    form = {
+        "username": agent.username,
+        "first_name": agent.first_name,
+        "last_name": agent.last_name,
+        "email": "",
+        "is_active": "on",
+        "brokerage": other.pk,
+        "role": agent.role,
+        "phone": "",
+        "date_joined_0": "2026-12-01",
+        "date_joined_1": "09:00:00",
+    }
+
+    response = client.post(url, form)
+
+    assert response.status_code == 200
+    assert "has 1 contacts and 1 BAY Numbers in" in response.content.decode()
+    agent.refresh_from_db()
+    assert agent.brokerage == bay_number.brokerage
+
+
+def test_a_bay_number_of_another_brokerage_is_not_the_agents_to_text_from():
+    from messaging.selectors import agent_bay_numbers
+    from tests.factories import BayNumberFactory
+
+    bay_number = BayNumberFactory()
+    agent = bay_number.agent
+    assert list(agent_bay_numbers(agent)) == [bay_number]
+
+    Agent.objects.filter(pk=agent.pk).update(brokerage=Brokerage.objects.create(name="Other"))
+    agent.refresh_from_db()
+
+    assert list(agent_bay_numbers(agent)) == []
