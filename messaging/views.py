@@ -86,7 +86,10 @@ class InboxView(NumberTabsMixin, TemplateView):
 
 class ConversationListView(NumberTabsMixin, View):
     """One page of a BAY Number's conversations alone: the inbox polls it, so
-    new texts, unread counts and badges show without a reload."""
+    new texts, unread counts and badges show without a reload. Logged out,
+    it answers 403 rather than the login page, which the poll would show."""
+
+    raise_exception = True
 
     def get(self, request, bay_number_id):
         bay_number = self.pick_bay_number(bay_number_id)

@@ -26,7 +26,8 @@
     inFlight = true;
     fetch(box.dataset.liveList, { headers: { Accept: "text/html" }, credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+        // A redirect means the session ended: leave the list as it was.
+        if (!response.ok || response.redirected) throw new Error("HTTP " + response.status);
         return response.text();
       })
       .then(apply)

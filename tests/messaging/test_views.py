@@ -97,8 +97,8 @@ class InboxViewTests:
 
         response = client.get(url)
 
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("login"))
+        assert response.status_code == 403
+        assert "<ul" not in response.content.decode()
 
     def test_texts_of_another_agents_contacts_stay_out(self, agent_client, agent, bay_number):
         stranger = ContactFactory(first_name="Stranger", phone="+12025550113")
