@@ -85,6 +85,9 @@ class Message(TimeStampedModel):
         BLOCKED_OPTED_OUT = "blocked_opted_out", "Not sent: the contact opted out"
         BLOCKED_NO_CONSENT = "blocked_no_consent", "Not sent: no consent"
         BLOCKED_UNREGISTERED = "blocked_unregistered", "Not sent: campaign not approved"
+        # An opt-in request that waited for texting hours while the contact
+        # answered anyway.
+        NOT_NEEDED = "not_needed", "Not sent: no longer needed"
         RECEIVED = "received", "Received"
         NEEDS_REVIEW = "needs_review", "Needs review: it may or may not have gone out"
 

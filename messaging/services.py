@@ -201,11 +201,16 @@ def _consent_blocks(message: Message) -> bool:
     if not refusal:
         return False
 
-    message.status = (
-        Message.Status.BLOCKED_OPTED_OUT
-        if state == ConsentState.OPTED_OUT
-        else Message.Status.BLOCKED_NO_CONSENT
-    )
+    if state == ConsentState.OPTED_OUT:
+        message.status = Message.Status.BLOCKED_OPTED_OUT
+    elif (
+        message.kind == Message.Kind.OPTIN_REQUEST
+        and state == ConsentState.OPTED_IN
+        and not do_not_text
+    ):
+        message.status = Message.Status.NOT_NEEDED
+    else:
+        message.status = Message.Status.BLOCKED_NO_CONSENT
     message.failure_reason = refusal
     message.save(update_fields=["status", "failure_reason", "updated_at"])
     logger.info("Message %s blocked at send time (consent %s)", message.pk, state)

@@ -231,6 +231,7 @@ def consent_revoke(
         **_evidence(inbound_message),
     )
     _settle_reviews(consent, event)
+    _drop_waiting_optin_requests(consent)
     if confirm:
         _send_auto_text(
             bay_number=bay_number,
@@ -242,6 +243,25 @@ def consent_revoke(
 
 
 @transaction.atomic
+def _drop_waiting_optin_requests(consent: Consent) -> int:
+    """Settle the opt-in requests to the phone still waiting for its texting
+    hours: once it has opted in or out there is nothing left to ask. Only a
+    text still queued is changed, so one a worker has claimed goes its way."""
+    if consent.state == ConsentState.OPTED_OUT:
+        status, reason = Message.Status.BLOCKED_OPTED_OUT, "Not sent: the contact opted out first."
+    else:
+        status, reason = Message.Status.NOT_NEEDED, "Not sent: the contact opted in first."
+    dropped = Message.objects.filter(
+        bay_number_id=consent.bay_number_id,
+        to_phone=consent.phone,
+        kind=Message.Kind.OPTIN_REQUEST,
+        status=Message.Status.QUEUED,
+    ).update(status=status, failure_reason=reason, updated_at=timezone.now())
+    if dropped:
+        logger.info("Consent %s: %s waiting opt-in requests not sent", consent.pk, dropped)
+    return dropped
+
+
 def consent_grant(
     *, inbound_message: Message, source: str, keyword: str, confirm: bool = True
 ) -> ConsentEvent | None:
@@ -276,6 +296,7 @@ def consent_grant(
         **_evidence(inbound_message),
     )
     _settle_reviews(consent, event, received_before=inbound_message.created_at)
+    _drop_waiting_optin_requests(consent)
     if confirm:
         _send_auto_text(
             bay_number=bay_number,

@@ -263,6 +263,26 @@ class ConsentRequestOptinTests:
             last_optin_request_at=timezone.now() - datetime.timedelta(hours=hours)
         )
 
+    @pytest.mark.parametrize(
+        ("answer", "status", "reason"),
+        [
+            ("YES", "not_needed", "Not sent: the contact opted in first."),
+            ("STOP", "blocked_opted_out", "Not sent: the contact opted out first."),
+        ],
+    )
+    def test_a_request_waiting_for_texting_hours_is_settled_by_an_answer(
+        self, bay_number, contact, monkeypatch, answer, status, reason
+    ):
+        morning = timezone.now() + datetime.timedelta(hours=9)
+        monkeypatch.setattr("messaging.quiet_hours.send_after", lambda **kwargs: morning)
+        request = self.ask(bay_number, contact)
+        assert (request.status, request.not_before) == ("queued", morning)
+
+        reply(bay_number, answer, phone=contact.phone)
+
+        request.refresh_from_db()
+        assert (request.status, request.failure_reason) == (status, reason)
+
     def test_a_phone_never_asked_gets_the_request(self, bay_number, contact):
         message = self.ask(bay_number, contact)
 
