@@ -158,8 +158,11 @@ SENTENCE_OPT_OUT_KEYWORDS = frozenset(
 # the languages US contacts write in besides English and Spanish. A reply
 # holding one is not an opt-out, but a person looks at it.
 POSSIBLE_OPT_OUT_WORDS = frozenset(
-    {"stopp", "stahp", "sotp", "stpo", "stp", "arrete", "arreter", "pare", "parem"}
+    {"stopp", "stahp", "sotp", "stpo", "stp", "arret", "arrete", "arreter", "pare", "parem"}
 )
+# Replies that revoke when they are the whole reply, but are everyday words
+# inside a longer one ("Please remove the photo"): never flagged there.
+WHOLE_REPLY_REVOCATIONS = frozenset({"remove"})
 # Words that join an opt-in word to an opt-out in one reply ("Yes but stop").
 _CONJUNCTIONS = frozenset({"but", "and", "or"})
 # Words that may surround a keyword without changing what it means.
@@ -245,8 +248,41 @@ _LOOKALIKES = str.maketrans(
         "\u03c1": "p",
         "\u03c4": "t",
         "\u03c5": "u",
+        # Small capitals, as in "ꜱᴛᴏᴘ".
+        "\u1d00": "a",
+        "\u0299": "b",
+        "\u1d04": "c",
+        "\u1d05": "d",
+        "\u1d07": "e",
+        "\u0262": "g",
+        "\u029c": "h",
+        "\u026a": "i",
+        "\u1d0a": "j",
+        "\u1d0b": "k",
+        "\u029f": "l",
+        "\u1d0d": "m",
+        "\u0274": "n",
+        "\u1d0f": "o",
+        "\u1d18": "p",
+        "\u0280": "r",
+        "\ua731": "s",
+        "\u1d1b": "t",
+        "\u1d1c": "u",
+        "\u1d20": "v",
+        "\u1d21": "w",
+        "\u028f": "y",
+        "\u1d22": "z",
     }
 )
+# Greek capitals whose small letters look like other Latin ones (N and ν,
+# Y and υ): folded before casefolding.
+_LOOKALIKE_CAPITALS = str.maketrans(
+    {"\u039d": "N", "\u03a5": "Y", "\u0392": "B", "\u0397": "H", "\u03a7": "X", "\u0396": "Z"}
+)
+# Digits typed for letters ("ST0P", "5T0P"), read so only to flag a reply.
+_DIGITS_AS_LETTERS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+# A phone's signature under the reply ("Sent from my iPhone").
+_SIGNATURE = re.compile(r"\s*\bsent from my [^\n]*\s*$", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
 # Sentences and what ends each, kept (the parentheses) to tell a question.
@@ -303,9 +339,11 @@ def normalize(body: str | None) -> str:
         text = text.translate(_QUOTES)
     else:
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        text = text.translate(_LOOKALIKE_CAPITALS)
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not _is_mark_or_invisible(ch))
-    text = text.casefold().replace("'", "")
+    # "#" is said "number" ("Wrong #").
+    text = text.casefold().replace("'", "").replace("#", " number ")
     if not text.isascii():
         text = text.translate(_LOOKALIKES)
     text = _NOT_WORD.sub(" ", text)
@@ -365,6 +403,7 @@ _REVOCATIONS_LONGEST_FIRST = [
 
 def classify(body: str | None) -> Reply:
     """Return what a reply means for consent; never raises, whatever the body."""
+    body = _SIGNATURE.sub("", body) if body and "sent from my" in body.lower() else body
     text = normalize(body)
     if not text:
         emoji = next((ch for ch in body or "" if ch in STOP_EMOJI), "")
@@ -376,6 +415,8 @@ def classify(body: str | None) -> Reply:
         return _keywords_only(tokens)
     if core in _REVOCATION_CORES:
         return Reply(ReplyKind.OPT_OUT, keyword=_REVOCATION_CORES[core])
+    if core in WHOLE_REPLY_REVOCATIONS:
+        return Reply(ReplyKind.OPT_OUT, keyword=core)
     if core in HELP_PHRASES:
         return Reply(ReplyKind.HELP, keyword=core)
 
@@ -429,6 +470,8 @@ def _flag(tokens: list[str], core: str) -> str:
     """The opt-out word or revocation inside a longer message, or ''."""
     for token in tokens:
         if token in OPT_OUT_KEYWORDS or token in POSSIBLE_OPT_OUT_WORDS:
+            return token
+        if not token.isalpha() and token.translate(_DIGITS_AS_LETTERS) in OPT_OUT_KEYWORDS:
             return token
     padded = f" {core} "
     for padded_phrase, phrase in _REVOCATIONS_LONGEST_FIRST:
