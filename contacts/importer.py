@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import io
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -160,7 +161,12 @@ def _clean_phone(text: str) -> str:
 def _names(cells: dict[str, str]) -> tuple[str, str]:
     first, last = cells.get("first_name", ""), cells.get("last_name", "")
     if not first and not last and cells.get("name"):
-        first, _, last = cells["name"].partition(" ")
+        name = cells["name"].strip()
+        if name.count(",") == 1:
+            # "Doe, Jane": family name first, as many address books export.
+            last, _, first = name.partition(",")
+        else:
+            first, _, last = name.partition(" ")
     if not first:
         first, last = last, ""
     return first.strip()[:100], last.strip()[:100]
@@ -238,7 +244,7 @@ def _read_row(number: int, cells: dict[str, str], parsed: ParsedFile, seen: dict
 
 def _kind(raw: str) -> str | None:
     """The contact kind a Type cell names (blank is a contact), or None."""
-    text = raw.strip().lower()
+    text = unicodedata.normalize("NFKC", raw).strip().lower()
     if not text:
         return Contact.Kind.CONTACT
     for kind in Contact.Kind:

@@ -68,7 +68,7 @@ def _pending_decision(consent: Consent, now: datetime.datetime) -> SendDecision:
         next_at = asked_at + _cooldown() if asked_at else now
         if next_at > now:
             reason += (
-                f" You can ask once more after {timezone.localtime(next_at):%b %-d %-I:%M %p}."
+                f" You can ask once more after {timezone.localtime(next_at):%b %-d %-I:%M %p %Z}."
             )
     return SendDecision(
         allowed=False,

@@ -66,6 +66,16 @@ def test_an_account_without_a_brokerage_sees_only_that_it_has_none(client):
     assert client.post(reverse("logout")).status_code == 302
 
 
+def test_a_superuser_without_a_brokerage_is_pointed_to_the_admin_site(client):
+    Agent.objects.create_superuser("root", password="root-pass-2026")
+    client.login(username="root", password="root-pass-2026")
+
+    response = client.get(reverse("messaging:inbox"))
+
+    assert response.status_code == 403
+    assert f'href="{reverse("admin:index")}">admin site</a>' in response.content.decode()
+
+
 def test_an_agent_with_contacts_or_numbers_cannot_be_moved_to_another_brokerage(client):
     from tests.factories import BayNumberFactory, ContactFactory
 

@@ -162,6 +162,20 @@ class ContactsImportTests:
         assert agent.contacts.get(phone="+12025550174").kind == Contact.Kind.CONTACT
         assert agent.contacts.get(phone="+12025550175").kind == Contact.Kind.LEAD
 
+    def test_a_single_name_column_may_put_the_family_name_first(self, agent):
+        data = (
+            'Name,Phone,Type\r\n"Doe, Jane",2025550176,\uff2c\uff25\uff21\uff24\r\n'
+            "Ann Lee,2025550177,\r\n"
+        ).encode()
+
+        report = contacts_import(agent=agent, data=data)
+
+        assert (report.created, report.warnings) == (2, [])
+        jane = agent.contacts.get(phone="+12025550176")
+        assert (jane.first_name, jane.last_name, jane.kind) == ("Jane", "Doe", Contact.Kind.LEAD)
+        ann = agent.contacts.get(phone="+12025550177")
+        assert (ann.first_name, ann.last_name) == ("Ann", "Lee")
+
 
 class ParseContactsCsvTests:
     def test_a_file_without_a_phone_column_is_refused(self):
