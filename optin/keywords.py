@@ -222,7 +222,8 @@ _QUOTES = str.maketrans(
     }
 )
 # Cyrillic and Greek letters that look like Latin ones, as in "sтор" typed
-# with a Cyrillic t, o and p; after casefolding, so lowercase only.
+# with a Cyrillic t, o and p, and small capitals; applied after casefolding,
+# so lowercase only.
 _LOOKALIKES = str.maketrans(
     {
         "\u0430": "a",
@@ -469,7 +470,8 @@ def _keywords_only(tokens: list[str]) -> Reply:
 def _flag(tokens: list[str], core: str) -> str:
     """The opt-out word or revocation inside a longer message, or ''."""
     for token in tokens:
-        if token in OPT_OUT_KEYWORDS or token in POSSIBLE_OPT_OUT_WORDS:
+        # A lone letter inside a longer reply ("rock n roll") is no stop.
+        if len(token) > 1 and (token in OPT_OUT_KEYWORDS or token in POSSIBLE_OPT_OUT_WORDS):
             return token
         if not token.isalpha() and token.translate(_DIGITS_AS_LETTERS) in OPT_OUT_KEYWORDS:
             return token

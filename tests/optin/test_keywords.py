@@ -250,6 +250,7 @@ REPLIES = [
     ("stahp", FLAG, "stahp"),
     ("Arr\u00eate", FLAG, "arrete"),
     ("N", OUT, "n"),
+    ("Salt n pepper shakers are in the kitchen", OTHER, ""),
     ("Yup", IN, "yup"),
     ("\u039d\u039f", OUT, "no"),
     ("\u03a5ES", IN, "yes"),
