@@ -242,7 +242,6 @@ def consent_revoke(
     return event
 
 
-@transaction.atomic
 def _drop_waiting_optin_requests(consent: Consent) -> int:
     """Settle the opt-in requests to the phone still waiting for its texting
     hours: once it has opted in or out there is nothing left to ask. Only a
@@ -262,6 +261,7 @@ def _drop_waiting_optin_requests(consent: Consent) -> int:
     return dropped
 
 
+@transaction.atomic
 def consent_grant(
     *, inbound_message: Message, source: str, keyword: str, confirm: bool = True
 ) -> ConsentEvent | None:
