@@ -67,31 +67,51 @@ class BulkSendForm(forms.Form):
 
 class BulkSendCreateView(LoginRequiredMixin, TemplateView):
     """The bulk send form. An agent may have thousands of contacts, so the
-    list to pick from shows at most PICKER_SIZE of them, narrowed by a search;
-    "All my contacts" takes every one."""
+    list to pick from shows at most PICKER_SIZE of them, narrowed by a search
+    that keeps the message and the contacts already ticked; "All my contacts"
+    takes every one."""
 
     template_name = "messaging/bulk_new.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, *, query: str = "", chosen=frozenset(), **kwargs):
         agent = self.request.user
         form = kwargs.pop("form", None) or BulkSendForm(agent=agent)
-        query = self.request.GET.get("q", "").strip()
+        if form.is_bound:
+            chosen = {value for value in form.data.getlist("contacts") if value.isdigit()}
         shown = list(contact_list(agent=agent, query=query)[: PICKER_SIZE + 1])
-        chosen = {str(pk) for pk in form.data.getlist("contacts")} if form.is_bound else set()
+        listed = {str(contact.pk) for contact in shown[:PICKER_SIZE]}
         return super().get_context_data(
             form=form,
             query=query,
             picker=[(contact, str(contact.pk) in chosen) for contact in shown[:PICKER_SIZE]],
             picker_more=len(shown) > PICKER_SIZE,
             picker_size=PICKER_SIZE,
+            # Ticked in an earlier search: kept, though not listed now.
+            chosen_elsewhere=sorted(chosen - listed, key=int),
+            chosen_count=len(chosen),
             contact_count=agent.contacts.count(),
             **kwargs,
         )
 
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(query=request.GET.get("q", "").strip())
+        return self.render_to_response(context)
+
     def post(self, request):
+        query = request.POST.get("q", "").strip()
+        if request.POST.get("find"):
+            # A search: the form again with what was typed and ticked, unchecked.
+            typed = {name: request.POST.get(name) for name in ("bay_number", "body")}
+            typed["all_contacts"] = bool(request.POST.get("all_contacts"))
+            form = BulkSendForm(agent=request.user, initial=typed)
+            chosen = {value for value in request.POST.getlist("contacts") if value.isdigit()}
+            return self.render_to_response(
+                self.get_context_data(form=form, query=query, chosen=chosen)
+            )
         form = BulkSendForm(request.POST, agent=request.user)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            context = self.get_context_data(form=form, query=query)
+            return self.render_to_response(context, status=400)
         try:
             sent = bulk.bulk_send(
                 agent=request.user,
@@ -101,7 +121,8 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
             )
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            context = self.get_context_data(form=form, query=query)
+            return self.render_to_response(context, status=400)
         return redirect("messaging:bulk_detail", bulk_id=sent.pk)
 
 

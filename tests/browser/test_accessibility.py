@@ -53,6 +53,7 @@ class AccessibilityTests:
             "templates": reverse("messaging:templates"),
             "template form": reverse("messaging:template_edit", args=[template.pk]),
             "possible opt-outs": reverse("optin:reviews"),
+            "bulk send": reverse("messaging:bulk_new"),
         }
         for name, path in screens.items():
             page.goto(live_server.url + path)

@@ -316,12 +316,29 @@ class BulkScreenTests:
         zed = ContactFactory(agent=agent, first_name="Zed", last_name="Quill", phone="+13305550999")
 
         page = browser.get(reverse("messaging:bulk_new")).content.decode()
-        found = browser.get(reverse("messaging:bulk_new"), {"q": "quill"}).content.decode()
+        first = agent.contacts.get(first_name="Person0000")
+        found = browser.post(
+            reverse("messaging:bulk_new"),
+            {
+                "bay_number": bay_number.pk,
+                "body": "Open house Sat",
+                "contacts": [first.pk],
+                "q": "quill",
+                "find": "1",
+            },
+        ).content.decode()
 
         assert page.count('name="contacts"') == PICKER_SIZE
         assert f"The first {PICKER_SIZE}" in page and "Zed Quill" not in page
         assert f"All my contacts\n      ({PICKER_SIZE + 6})" in page
-        assert found.count('name="contacts"') == 1 and f'value="{zed.pk}"' in found
+        # The search keeps the message and the contact ticked before it.
+        assert found.count('type="checkbox" name="contacts"') == 1
+        assert f'value="{zed.pk}"' in found
+        assert f'<input type="hidden" name="contacts"\n        value="{first.pk}">' in found
+        assert ">\nOpen house Sat</textarea>" in found
+        assert "1\n        chosen, 1 of them in an earlier\n        search." in found
+        assert not BulkSend.objects.exists()
+        assert browser.get(reverse("messaging:bulk_new"), {"q": "quill"}).status_code == 200
         response = browser.post(
             reverse("messaging:bulk_new"),
             {"bay_number": bay_number.pk, "body": "Hi", "contacts": [zed.pk]},
