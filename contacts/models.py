@@ -43,5 +43,10 @@ class Contact(TimeStampedModel):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def initials(self) -> str:
+        """What the contact's avatar shows: the first letters of the names."""
+        return (self.first_name[:1] + self.last_name[:1]).upper()
+
+    @property
     def phone_display(self) -> str:
         return display_phone(self.phone)
