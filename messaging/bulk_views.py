@@ -77,7 +77,7 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
         agent = self.request.user
         form = kwargs.pop("form", None) or BulkSendForm(agent=agent)
         if form.is_bound:
-            chosen = {value for value in form.data.getlist("contacts") if value.isdigit()}
+            chosen = {value for value in form.data.getlist("contacts") if value.isdecimal()}
         shown = list(contact_list(agent=agent, query=query)[: PICKER_SIZE + 1])
         listed = {str(contact.pk) for contact in shown[:PICKER_SIZE]}
         return super().get_context_data(
@@ -104,7 +104,7 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
             typed = {name: request.POST.get(name) for name in ("bay_number", "body")}
             typed["all_contacts"] = bool(request.POST.get("all_contacts"))
             form = BulkSendForm(agent=request.user, initial=typed)
-            chosen = {value for value in request.POST.getlist("contacts") if value.isdigit()}
+            chosen = {value for value in request.POST.getlist("contacts") if value.isdecimal()}
             return self.render_to_response(
                 self.get_context_data(form=form, query=query, chosen=chosen)
             )

@@ -76,7 +76,7 @@ TWILIO_ERRORS: dict[int, ErrorInfo] = {
 
 def classify_error(*, code: int | None, http_status: int | None, reached: bool) -> ErrorInfo:
     """Return what to do about a failed send or a failed delivery."""
-    if code is not None and str(code).isdigit() and int(code) in TWILIO_ERRORS:
+    if code is not None and str(code).isdecimal() and int(code) in TWILIO_ERRORS:
         return TWILIO_ERRORS[int(code)]
     if http_status == 429 or (http_status is not None and http_status >= 500):
         return ErrorInfo(True, f"Twilio answered HTTP {http_status}; the text will be retried.")
@@ -95,7 +95,7 @@ def classify_error(*, code: int | None, http_status: int | None, reached: bool) 
 
 def delivery_error(code: str) -> ErrorInfo:
     """Return what a status callback's ErrorCode means for the text."""
-    if code.isdigit() and int(code) in TWILIO_ERRORS:
+    if code.isdecimal() and int(code) in TWILIO_ERRORS:
         return TWILIO_ERRORS[int(code)]
     suffix = f" (error {code})" if code else ""
     return ErrorInfo(False, f"The carrier did not deliver the text{suffix}.")

@@ -576,7 +576,7 @@ def _receipt_fields(params) -> dict:
     code = (params.get("ErrorCode") or "").strip()
     return {
         # A malformed ErrorCode must not stop the status update.
-        "error_code": code if code.isdigit() and len(code) <= 10 else "",
+        "error_code": code if code.isdecimal() and len(code) <= 10 else "",
         "raw_dlr_done_date": (params.get("RawDlrDoneDate") or "").strip()[:20],
         "payload": _payload(params),
     }

@@ -165,7 +165,7 @@ class ConversationMixin(NumberTabsMixin):
     def template_body(self) -> str:
         """The merged text of `?template=`, so inserting works without script."""
         template_id = self.request.GET.get("template", "")
-        if not template_id.isdigit():
+        if not template_id.isdecimal():
             return ""
         template = selectors.agent_template(self.request.user, int(template_id))
         return merge(template.body, merge_values(contact=self.contact, agent=self.request.user))
@@ -190,7 +190,7 @@ class ConversationView(ConversationMixin, TemplateView):
             thread, has_earlier = selectors.thread(
                 bay_number=self.bay_number,
                 contact=self.contact,
-                before=int(before) if before.isdigit() else None,
+                before=int(before) if before.isdecimal() else None,
             )
             _page, conversations = selectors.inbox_page(
                 agent=self.request.user, bay_number=self.bay_number
@@ -214,10 +214,15 @@ class ConversationView(ConversationMixin, TemplateView):
 
 
 def _parse_since(value: str) -> datetime.datetime:
-    """The poll's `since`, or the last moments when it is missing or not a time."""
+    """The poll's `since` in UTC, or the last moments when it is missing, not
+    a time, or a time no database can hold (year 1 at +14:00)."""
     try:
         since = parse_datetime(value)
-    except ValueError:
+        if since is not None:
+            if timezone.is_naive(since):
+                since = timezone.make_aware(since, datetime.UTC)
+            since = since.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
         since = None
     return since or timezone.now() - POLL_OVERLAP
 
@@ -230,8 +235,6 @@ class ConversationUpdatesView(ConversationMixin, View):
         if self.bay_number is None:
             raise Http404("No BAY Number.")
         since = _parse_since(request.GET.get("since", ""))
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since, datetime.UTC)
         cursor = timezone.now() - POLL_OVERLAP
         if not request.GET.get("hidden"):
             services.conversation_mark_read(
@@ -428,7 +431,8 @@ class DevPhoneView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         agent = self.request.user
-        contact = agent.contacts.filter(pk=self.request.GET.get("contact") or None).first()
+        contact_id = self.request.GET.get("contact", "")
+        contact = agent.contacts.filter(pk=contact_id if contact_id.isdecimal() else None).first()
         received = Message.objects.none()
         if contact is not None:
             received = Message.objects.filter(

@@ -299,10 +299,33 @@ class ConversationUpdatesViewTests:
             f"{base}?bay_number={bay_number.pk}&since=2026-13-45T99:00"
         ).json()
         naive = agent_client.get(f"{base}?bay_number={bay_number.pk}&since=2000-01-01T00:00").json()
+        too_early = agent_client.get(
+            f"{base}?bay_number={bay_number.pk}&since=0001-01-01T00:00:00%2B14:00"
+        ).json()
 
         assert ["Just now" in m["html"] for m in missing["messages"]] == [True]
         assert ["Just now" in m["html"] for m in broken["messages"]] == [True]
         assert ["Just now" in m["html"] for m in naive["messages"]] == [True]
+        assert ["Just now" in m["html"] for m in too_early["messages"]] == [True]
+
+    def test_digits_that_are_no_number_are_ignored(
+        self, agent_client, contact, bay_number, settings
+    ):
+        """ "²" passes str.isdigit() but not int(): never a 500."""
+        page = reverse("messaging:conversation", args=[contact.pk])
+
+        for query in ("before=\u00b2", "template=\u00b2"):
+            response = agent_client.get(f"{page}?bay_number={bay_number.pk}&{query}")
+            assert response.status_code == 200, query
+        for extra, status in (({"find": "1"}, 200), ({}, 400)):
+            response = agent_client.post(
+                reverse("messaging:bulk_new"),
+                {"bay_number": bay_number.pk, "body": "Hi", "contacts": ["\u00b2"], **extra},
+            )
+            assert response.status_code == status, extra
+        settings.DEV_PHONE_ENABLED = True
+        dev_phone = agent_client.get(reverse("messaging:dev_phone"), {"contact": "abc"})
+        assert dev_phone.status_code == 200
 
     def test_hidden_page_does_not_mark_texts_read(self, agent_client, contact, bay_number):
         message = InboundMessageFactory(bay_number=bay_number, contact=contact)

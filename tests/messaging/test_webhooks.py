@@ -524,12 +524,13 @@ class OddInputTests:
         assert message.from_phone == "x" * 32
         assert message.raw_payload["From"] == "x" * 80
 
-    def test_malformed_error_code_fails_the_text_without_a_code(self, twilio, bay_number):
+    @pytest.mark.parametrize("code", ["3" * 40, "\u00b2", "3\u00b2"])
+    def test_malformed_error_code_fails_the_text_without_a_code(self, twilio, bay_number, code):
         message = OutboundMessageFactory(
             bay_number=bay_number, twilio_sid="SM_OUT_01", status=Message.Status.SENDING
         )
 
-        response = twilio.status(MessageStatus="failed", ErrorCode="3" * 40)
+        response = twilio.status(MessageStatus="failed", ErrorCode=code)
 
         assert response.status_code == 204
         message.refresh_from_db()
