@@ -8,10 +8,12 @@ text exactly whom the number may text.
 import dataclasses
 import logging
 
+import phonenumbers
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.phones import InvalidPhoneNumber, normalize_phone
+from contacts.models import Contact
+from contacts.phones import InvalidPhoneNumber, parse_phone
 from messaging.models import BayNumber
 from registration import webhook_urls
 from registration.models import Campaign
@@ -38,6 +40,32 @@ def available_numbers(*, area_code: int, api: TwilioApi | None = None) -> list[A
     return api.available_numbers(area_code=area_code, limit=SEARCH_LIMIT)
 
 
+# A BAY Number is a 10-digit US number, the kind A2P 10DLC registers.
+_LOCAL_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.MOBILE,
+}
+
+
+def _local_us_number(phone_number: str) -> str:
+    """The E.164 form of a US local number, or NumberRefused saying why not."""
+    try:
+        parsed = parse_phone(phone_number)
+    except InvalidPhoneNumber as error:
+        raise NumberRefused(str(error)) from None
+    number = phonenumbers.parse(parsed.e164)
+    if (
+        phonenumbers.region_code_for_number(number) != "US"
+        or parsed.number_type not in _LOCAL_TYPES
+    ):
+        raise NumberRefused(
+            f"{parsed.e164} is not a US local number; BAY Numbers are 10-digit US numbers "
+            "registered for A2P 10DLC."
+        )
+    return parsed.e164
+
+
 def _check_agent(admin, agent) -> None:
     if agent is not None and agent.brokerage_id != admin.brokerage_id:
         raise NumberRefused("That person is not in your brokerage.")
@@ -61,11 +89,10 @@ def bay_number_buy(*, admin, phone_number: str, agent=None, api: TwilioApi | Non
     webhooks; the number joins the brokerage's Messaging Service when there
     is one. Raises NumberRefused or TwilioApiError; returns a Purchase.
     """
-    try:
-        phone = normalize_phone(phone_number)
-    except InvalidPhoneNumber as error:
-        raise NumberRefused(str(error)) from None
+    phone = _local_us_number(phone_number)
     _check_agent(admin, agent)
+    if Contact.objects.filter(agent__brokerage_id=admin.brokerage_id, phone=phone).exists():
+        raise NumberRefused("That number is one of your brokerage's contacts.")
     row = _reusable_row(admin, phone)
     api = api or TwilioApi.from_settings()
     brokerage = admin.brokerage

@@ -9,7 +9,13 @@ from optin.gate import check_send
 from optin.models import ConsentEvent, ConsentState
 from optin.services import consent_request_optin
 from registration import numbers
-from tests.factories import AdminFactory, AgentFactory, BayNumberFactory, CampaignFactory
+from tests.factories import (
+    AdminFactory,
+    AgentFactory,
+    BayNumberFactory,
+    CampaignFactory,
+    ContactFactory,
+)
 from tests.fakes.twilio_mock import NUMBERS, prefer_error
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +110,24 @@ class BuyTests:
     def test_another_brokerages_agent_cannot_be_given_the_number(self, twilio_rest, admin):
         with pytest.raises(numbers.NumberRefused, match="not in your brokerage"):
             numbers.bay_number_buy(admin=admin, phone_number=NEW_NUMBER, agent=AgentFactory())
+        assert twilio_rest.requests == []
+
+    @pytest.mark.parametrize(
+        "number", ["+18005550100", "+19005550100", "+447911123456", "+16135550100"]
+    )
+    def test_only_a_us_local_number_can_be_bought(self, twilio_rest, admin, number):
+        with pytest.raises(numbers.NumberRefused, match="is not a US local number"):
+            numbers.bay_number_buy(admin=admin, phone_number=number)
+
+        assert twilio_rest.requests == []
+        assert not BayNumber.objects.filter(phone_number=number).exists()
+
+    def test_a_contacts_phone_cannot_be_bought(self, twilio_rest, admin):
+        ContactFactory(agent=AgentFactory(brokerage=admin.brokerage), phone=NEW_NUMBER)
+
+        with pytest.raises(numbers.NumberRefused, match="one of your brokerage's contacts"):
+            numbers.bay_number_buy(admin=admin, phone_number=NEW_NUMBER)
+
         assert twilio_rest.requests == []
 
     def test_a_number_in_use_cannot_be_bought_again(self, twilio_rest, admin):
