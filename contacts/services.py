@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from contacts.importer import ContactDraft, RowProblem, parse_contacts_csv
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, parse_contact_phone
-from messaging.models import BayNumber
+from messaging.selectors import bay_numbers_among
 
 logger = logging.getLogger(__name__)
 
@@ -24,21 +24,12 @@ def _duplicate_error(existing: Contact) -> ValidationError:
 BAY_NUMBER_PROBLEM = "This is a BAY Number, which texts your contacts; it cannot be one of them."
 
 
-def _bay_numbers_among(phones) -> set[str]:
-    """Those of `phones` that are BAY Numbers still in use; one query."""
-    return set(
-        BayNumber.objects.filter(
-            phone_number__in=list(phones), released_at__isnull=True
-        ).values_list("phone_number", flat=True)
-    )
-
-
 def _checked_phone(*, agent, phone: str, contact: Contact | None = None) -> str:
     try:
         phone = parse_contact_phone(phone).e164
     except InvalidPhoneNumber as error:
         raise ValidationError({"phone": str(error)}, code="invalid") from None
-    if _bay_numbers_among([phone]):
+    if bay_numbers_among([phone]):
         raise ValidationError({"phone": BAY_NUMBER_PROBLEM}, code="bay_number")
     existing = agent.contacts.filter(phone=phone).exclude(pk=getattr(contact, "pk", None)).first()
     if existing is not None:
@@ -114,7 +105,7 @@ class ImportReport:
 
 def _drop_existing(agent, drafts: list[ContactDraft], report: ImportReport) -> list[ContactDraft]:
     """The drafts to add: not a phone the agent has, nor a BAY Number."""
-    bay_numbers = _bay_numbers_among(draft.phone for draft in drafts)
+    bay_numbers = bay_numbers_among(draft.phone for draft in drafts)
     existing = {
         contact.phone: contact
         for contact in agent.contacts.filter(phone__in=[draft.phone for draft in drafts]).only(

@@ -29,6 +29,16 @@ def agent_bay_numbers(agent):
     ).select_related("brokerage")
 
 
+def bay_numbers_among(phones) -> set[str]:
+    """Those of `phones` that are BAY Numbers in use (not released); one
+    query. Such a phone is never a contact: it would text us back."""
+    return set(
+        BayNumber.objects.filter(
+            phone_number__in=list(phones), released_at__isnull=True
+        ).values_list("phone_number", flat=True)
+    )
+
+
 def agent_bay_number(agent, bay_number_id: int) -> BayNumber:
     """The agent's own BAY Number, or 404: another agent's does not exist."""
     return get_object_or_404(agent_bay_numbers(agent), pk=bay_number_id)

@@ -21,6 +21,7 @@ from messaging.merge_fields import MERGE_FIELDS, unknown_fields
 from messaging.models import BayNumber, Message, MessageTemplate, StatusReceipt
 from messaging.outbox import enqueue_send, outbox_add, status_callback_url
 from messaging.segments import twilio_length
+from messaging.selectors import bay_numbers_among
 from optin import services as consent_services
 from optin.gate import (
     SendDecision,
@@ -529,7 +530,7 @@ def _may_become_a_contact(phone: str) -> bool:
         parse_contact_phone(phone)
     except InvalidPhoneNumber:
         return False
-    return not BayNumber.objects.filter(phone_number=phone, released_at__isnull=True).exists()
+    return not bay_numbers_among([phone])
 
 
 def _link_sender(message: Message) -> None:
