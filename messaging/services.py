@@ -524,8 +524,6 @@ def _may_become_a_contact(phone: str) -> bool:
     """Whether the sender of a text may become a contact: a phone of a kind
     that takes texts (not a short code, premium-rate, toll-free...), and not
     a BAY Number, which would answer our texts with its own."""
-    if not e164_or_none(phone):
-        return False
     try:
         parse_contact_phone(phone)
     except InvalidPhoneNumber:
