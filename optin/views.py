@@ -62,12 +62,25 @@ class ReviewListView(LoginRequiredMixin, TemplateView):
         )
 
 
+def _form_problems(form) -> list[str]:
+    problems = []
+    if "decision" in form.errors:
+        problems.append("Choose whether the reply is an opt-out.")
+    if "note" in form.errors:
+        problems.append(
+            f"The note is too long: at most 1,000 characters, this one has "
+            f"{len(form.data.get('note', '')):,}."
+        )
+    return problems
+
+
 class ReviewDecideView(LoginRequiredMixin, View):
     def post(self, request, review_id):
         review = selectors.visible_review(request.user, review_id)
         form = ReviewDecisionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Choose whether the reply is an opt-out.")
+            # Say what was wrong: no decision chosen, or a note too long.
+            messages.error(request, " ".join(_form_problems(form)))
             return redirect(self._next_url())
         try:
             services.optout_review_decide(

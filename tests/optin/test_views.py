@@ -237,6 +237,15 @@ class ReviewViewTests:
         assert "already decided" in page
         assert state_of(world.bay_number) == ConsentState.OPTED_IN
 
+    def test_a_note_too_long_is_refused_saying_so(self, world, client):
+        login(client, world.agent)
+        self.decide(client, world, decision="opt_out", note="x" * 1001)
+
+        page = client.get(reverse("optin:reviews")).content.decode()
+        assert "The note is too long: at most 1,000 characters, this one has 1,001." in page
+        assert "Choose whether the reply is an opt-out." not in page
+        assert state_of(world.bay_number) == ConsentState.OPTED_IN
+
     def test_an_unknown_decision_changes_nothing(self, world, client):
         self.decide(login(client, world.agent), world, decision="maybe")
 
