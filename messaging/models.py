@@ -169,6 +169,15 @@ class Message(TimeStampedModel):
                 name="message_unread_idx",
             ),
             models.Index(fields=["bulk_send", "status"]),
+            # The periodic retry looks for inbound texts whose handling failed.
+            # Without this index it read every text older than its cut-off, a
+            # scan growing with the whole history; this one holds only the few
+            # texts still unprocessed, and an ordinary reply never enters it.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(direction="inbound", processed_at__isnull=True),
+                name="message_unprocessed_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["twilio_sid"], name="message_twilio_sid_unique"),

@@ -5,6 +5,8 @@ import datetime
 import logging
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from messaging import holds, services, tasks
@@ -13,7 +15,7 @@ from messaging.outbox import dispatch_soon, outbox_dispatch
 from messaging.redis_client import get_redis, key
 from tests.factories import BayNumberFactory, ContactFactory, OutboundMessageFactory
 from tests.messaging import support
-from tests.services import redis_url
+from tests.services import redis_url, require_postgres
 
 UTC = datetime.UTC
 LOS_ANGELES = "+13235550142"
@@ -340,6 +342,24 @@ class InboundRetryTests:
         )
 
         assert services.inbound_retry_unprocessed() == {"processed": 0, "failed": 1}
+
+    def test_the_retry_reads_its_own_index_not_the_whole_history(self, twilio, bay_number):
+        """It runs every minute; reading every old text would grow with the history."""
+        require_postgres()
+        for n in range(20):
+            twilio.inbound(Body=f"Thanks {n}", MessageSid=f"SM_IN_OLD_{n}")
+        Message.objects.update(created_at=timezone.now() - datetime.timedelta(days=30))
+
+        with CaptureQueriesContext(connection) as queries:
+            assert services.inbound_retry_unprocessed() == {"processed": 0, "failed": 0}
+        (search,) = [query["sql"] for query in queries if "processed_at" in query["sql"]]
+        with connection.cursor() as cursor:
+            # Tables this small are cheapest to read whole; barring that
+            # shows which index the planner takes when the table is large.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {search}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "message_unprocessed_idx" in plan, plan
 
 
 @pytest.mark.django_db
