@@ -59,14 +59,6 @@ def agent_template(agent, template_id: int) -> MessageTemplate:
     return get_object_or_404(MessageTemplate, pk=template_id, agent=agent)
 
 
-def conversation(*, bay_number: BayNumber, phone: str):
-    """Every text between a BAY Number and a phone, oldest first."""
-    return Message.objects.filter(bay_number=bay_number).filter(
-        Q(direction=Message.Direction.OUTBOUND, to_phone=phone)
-        | Q(direction=Message.Direction.INBOUND, from_phone=phone)
-    )
-
-
 # --- Consent badges -----------------------------------------------------------
 
 
