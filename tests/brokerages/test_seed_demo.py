@@ -18,3 +18,15 @@ class SeedDemoRegistrationTests:
         assert (brand.status, campaign.status) == ("draft", "draft")
         assert brand.brokerage.name == "Bayview Realty"
         assert check_registration(brand, campaign) == []
+
+    def test_a_second_run_says_what_became_of_the_registration(self, capsys):
+        call_command("seed_demo")
+        assert "Registration: a complete draft" in capsys.readouterr().out
+        Campaign.objects.update(status="in_review")
+
+        call_command("seed_demo")
+
+        out = capsys.readouterr().out
+        assert "Registration: in review" in out
+        assert "draft" not in out
+        assert Campaign.objects.get().status == "in_review"

@@ -12,7 +12,7 @@ from messaging import services, simulator
 from messaging.models import BayNumber
 from optin.models import Consent, ConsentState
 from optin.services import consent_request_optin
-from registration.models import Brand, Campaign
+from registration.models import Brand, Campaign, RegistrationStatus
 from registration.selectors import suggested_campaign
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -93,22 +93,31 @@ class Command(BaseCommand):
                     defaults={"first_name": first, "last_name": last, "kind": kind},
                 )
                 self._consent(bay_number, contact, state, agent)
-        self._registration(brokerage)
+        campaign = self._registration(brokerage)
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"  Agent login:  agent / {DEMO_PASSWORD}")
         self.stdout.write(f"  Admin login:  admin / {DEMO_PASSWORD}")
         self.stdout.write(f"  BAY Number:   {BAY_NUMBER}")
-        self.stdout.write("  Registration: a complete draft; as admin, open Registration to submit")
+        if campaign.status == RegistrationStatus.DRAFT:
+            self.stdout.write(
+                "  Registration: a complete draft; as admin, open Registration to submit"
+            )
+        else:
+            # A second run keeps what the admin did with the draft.
+            self.stdout.write(f"  Registration: {campaign.get_status_display().lower()}")
 
     def _registration(self, brokerage):
-        """A brand and campaign draft, ready to check and submit."""
+        """A brand and campaign draft, ready to check and submit; returns the
+        campaign, which a second run leaves as the admin left it."""
         Brand.objects.get_or_create(brokerage=brokerage, defaults=DEMO_BRAND)
-        if not Campaign.objects.filter(brokerage=brokerage).exists():
+        campaign = Campaign.objects.filter(brokerage=brokerage).first()
+        if campaign is None:
             campaign = suggested_campaign(brokerage)
             for name, value in DEMO_CAMPAIGN.items():
                 setattr(campaign, name, value)
             campaign.save()
+        return campaign
 
     def _user(self, username, first, last, brokerage, role):
         user, created = Agent.objects.get_or_create(
