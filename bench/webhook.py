@@ -79,11 +79,12 @@ def run_wrk(url: str, script: str, args, script_args=()) -> dict:
     output = subprocess.run(
         command, capture_output=True, text=True, timeout=args.duration + 60, check=True
     ).stdout
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output)
+    p50, p99 = (re.search(rf"{q}%\s+([\d.]+)(us|ms|s)\b", output) for q in (50, 99))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     wrapped = re.search(r"Request file wrapped: (\d+)", output)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": float(p50.group(1)) * _UNITS[p50.group(2)],
         "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)],
         "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "errors": int(errors.group(1)) if errors else 0,
@@ -160,8 +161,9 @@ def report(rounds: list[tuple[dict, dict]], args) -> None:
         errors += hook["errors"]
         repeats += hook["wrapped"]
         print(
-            f"round {n}: bare {bare['rps']:7.1f} req/s (p99 {bare['p99_ms']:7.1f} ms), "
-            f"webhook {hook['rps']:7.1f} req/s (p99 {hook['p99_ms']:7.1f} ms): {ratio:6.1%}"
+            f"round {n}: bare {bare['rps']:7.1f} req/s (p99 {bare['p99_ms']:6.1f} ms), webhook "
+            f"{hook['rps']:6.1f} req/s (p50 {hook['p50_ms']:5.1f}, p99 {hook['p99_ms']:6.1f} ms): "
+            f"{ratio:6.1%}"
         )
     ratio, p99 = statistics.median(ratios), statistics.median(p99s)
     stored = Message.objects.filter(direction=Message.Direction.INBOUND).count()
