@@ -95,13 +95,14 @@ def outbox_add_many(*, bay_number, texts, kind: str, sent_by=None, bulk_send=Non
     return len(rows)
 
 
-def enqueue_send(message_id: int, countdown: float = 0) -> bool:
-    """Hand the text to Celery. If the broker is down the row stays queued,
-    marked undispatched, and the dispatcher sends it later: nothing is lost."""
+def enqueue_send(message_id: int, countdown: float = 0, *, retries: int = 0) -> bool:
+    """Hand the text to Celery, its task having used `retries` retries
+    already. If the broker is down the row stays queued, marked
+    undispatched, and the dispatcher sends it later: nothing is lost."""
     from messaging.tasks import send_sms
 
     try:
-        send_sms.apply_async((message_id,), countdown=countdown or None)
+        send_sms.apply_async((message_id,), countdown=countdown or None, retries=retries)
     except Exception:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, e164_or_none, parse_contact_phone
@@ -239,7 +240,8 @@ def _claim(message_id: int) -> Message | None:
 
 
 def _unclaim(message: Message) -> None:
-    """Give back a claim that sent nothing (the rate limit said wait)."""
+    """Give back a claim that sent nothing (the rate limit said wait, or
+    could not be asked)."""
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
         status=Message.Status.QUEUED,
         attempts=F("attempts") - 1,
@@ -275,7 +277,13 @@ def sms_deliver(message_id: int) -> str:
         with get_connection() as connection:
             # The slot is taken as late as it can be, right before the call,
             # so that nothing between the two can push it outside its window.
-            wait = ratelimit.acquire(limits)
+            try:
+                wait = ratelimit.acquire(limits)
+            except RedisError as error:
+                # Nothing went out, so the text is not left claimed (which
+                # would hold it for review as if it might have gone).
+                _unclaim(message)
+                raise TransientSendError(f"The send-rate limit was unreachable: {error}") from error
             if wait > 0:
                 _unclaim(message)
                 raise RateLimited(wait)

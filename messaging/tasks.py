@@ -25,15 +25,16 @@ def send_sms(self, message_id: int) -> str:
     """Send one queued text.
 
     At the BAY Number's rate limit the task is queued again for when a slot
-    frees (not a retry: it uses none of the retries). Transient provider
-    errors are retried with exponential backoff and jitter; when the
-    retries run out the text is marked failed.
+    frees: not a retry, so it uses none of the retries, but the new task
+    carries the count of those already used. Transient provider errors are
+    retried with exponential backoff and jitter; when the retries run out
+    the text is marked failed.
     """
     try:
         return services.sms_deliver(message_id)
     except services.RateLimited as limited:
         countdown = limited.wait + random.uniform(0, RATE_LIMIT_JITTER_SECONDS)
-        outbox.enqueue_send(message_id, countdown)
+        outbox.enqueue_send(message_id, countdown, retries=self.request.retries or 0)
         return "rate_limited"
     except services.TransientSendError as error:
         if self.request.retries >= self.max_retries:

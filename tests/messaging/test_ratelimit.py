@@ -120,7 +120,7 @@ class RateLimitedSendTests:
         rescheduled = []
         monkeypatch.setattr(
             "messaging.outbox.enqueue_send",
-            lambda pk, countdown=0: rescheduled.append((pk, countdown)),
+            lambda pk, countdown=0, retries=0: rescheduled.append((pk, countdown, retries)),
         )
 
         assert tasks.send_sms.delay(first.pk).get() == "sent"
@@ -129,8 +129,53 @@ class RateLimitedSendTests:
         second.refresh_from_db()
         assert (second.status, second.attempts, second.claimed_at) == ("queued", 0, None)
         assert len(outbox) == 1
-        ((pk, countdown),) = rescheduled
-        assert pk == second.pk and 0 < countdown <= 1.1
+        ((pk, countdown, retries),) = rescheduled
+        assert pk == second.pk and 0 < countdown <= 1.1 and retries == 0
+
+    def test_a_rescheduled_send_keeps_the_retries_it_used(
+        self, redis_on, bay_number, contact, outbox, monkeypatch
+    ):
+        """Otherwise a text failing at Twilio during a backlog, bouncing off
+        the limit between tries, would be retried without end."""
+        support.opt_in(bay_number, contact.phone)
+        first, second = (
+            OutboundMessageFactory(bay_number=bay_number, contact=contact) for _ in range(2)
+        )
+        services.sms_deliver(first.pk)
+        published = []
+        monkeypatch.setattr(
+            tasks.send_sms, "apply_async", lambda args, **options: published.append(options)
+        )
+
+        tasks.send_sms.push_request(id="t-4", args=[second.pk], retries=4, called_directly=False)
+        try:
+            assert tasks.send_sms.run(second.pk) == "rate_limited"
+        finally:
+            tasks.send_sms.pop_request()
+
+        ((options),) = published
+        assert options["retries"] == 4 and 0 < options["countdown"] <= 1.1
+
+    def test_an_unreachable_limit_sends_nothing_and_leaves_the_text_queued_for_a_retry(
+        self, redis_on, bay_number, contact, outbox, monkeypatch
+    ):
+        """Left claimed, it would be held for review as if it might have gone."""
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        support.opt_in(bay_number, contact.phone)
+        text = OutboundMessageFactory(bay_number=bay_number, contact=contact)
+
+        def down(limits):
+            raise RedisConnectionError("Connection refused")
+
+        monkeypatch.setattr(ratelimit, "acquire", down)
+
+        with pytest.raises(services.TransientSendError, match="send-rate limit was unreachable"):
+            services.sms_deliver(text.pk)
+
+        text.refresh_from_db()
+        assert (text.status, text.attempts, text.claimed_at) == ("queued", 0, None)
+        assert outbox == []
 
     def test_rate_limited_deliver_raises_with_the_wait(self, redis_on, bay_number, contact):
         support.opt_in(bay_number, contact.phone)
