@@ -136,10 +136,12 @@ def celery_on(broker_url: str):
 
 
 class CeleryWorker:
-    """One `celery worker --pool=solo` process (its task runs in the process
-    itself, so a SIGKILL stops it mid-task) with the production settings."""
+    """One `celery worker` process with the production settings. Its pool is
+    `solo` unless told otherwise: the task runs in the process itself, so a
+    SIGKILL stops it mid-task. `prefork` is the pool production runs."""
 
-    def __init__(self, *, broker_url: str, record_dir: Path, log: Path, **env):
+    def __init__(self, *, broker_url: str, record_dir: Path, log: Path, pool="solo", **env):
+        self.pool = pool
         self.broker_url = broker_url
         self.record_dir = record_dir
         self.log = log
@@ -168,7 +170,17 @@ class CeleryWorker:
 
     def start(self) -> "CeleryWorker":
         name = f"delivery-{secrets.token_hex(4)}@%h"
-        command = [sys.executable, "-m", "celery", "-A", "clientbay", "worker", "--pool=solo"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "clientbay",
+            "worker",
+            f"--pool={self.pool}",
+        ]
+        if self.pool == "prefork":
+            command += ["--concurrency=2"]
         command += ["-n", name, "--loglevel=INFO", "--without-mingle", "--without-gossip"]
         with self.log.open("ab") as log_file:
             self.process = subprocess.Popen(

@@ -145,6 +145,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # commits; with it, tasks go through Redis to `celery worker` processes.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+if REDIS_URL:
+    # kombu's Redis transport, but a worker survives Redis going away while
+    # it holds tasks (messaging/broker.py).
+    CELERY_BROKER_TRANSPORT = "messaging.broker:RedisTransport"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

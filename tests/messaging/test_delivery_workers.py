@@ -6,6 +6,7 @@ send (its start, its end, the time and the worker's pid) to a shared file.
 """
 
 import logging
+import time
 from collections import Counter
 
 import pytest
@@ -150,6 +151,50 @@ class RedisRestartTests:
             wait_for(lambda: handed_over(during) == 3, "the texts queued while down", worker.log)
 
         assert ends(read_record(sends)) == Counter(dict.fromkeys(before + during, 1))
+
+    def test_workers_holding_texts_survive_redis_going_away_and_send_them_once(self, setup):
+        """A backlog at 2 a second keeps texts reserved in the workers, waiting
+        for their turn, when Redis stops; they must neither die nor lose one."""
+        bay_number = approved_bay_number(send_rate_mps=2)
+        server = setup["redis"]
+        with (
+            celery_workers(
+                2,
+                broker_url=server.url,
+                directory=setup["dir"],
+                pool="prefork",
+                # The restarted Redis is empty: the tasks the workers held are
+                # gone, and the outbox queues their texts again after this.
+                SMS_REQUEUE_AFTER_SECONDS=REQUEUE_AFTER,
+            ) as workers,
+            celery_on(server.url),
+        ):
+            ids = [message.pk for message in texts(bay_number, 16)]
+            wait_for(lambda: handed_over(ids) >= 3, "the backlog started", workers[0].log)
+
+            server.stop()
+            server.start()
+            wait_for(
+                lambda: all(b"Connected to" in log for log in restarted(workers)),
+                "both workers back on Redis",
+                workers[0].log,
+            )
+            time.sleep(REQUEUE_AFTER)
+            tasks.dispatch_queued_sms.delay()
+            wait_for(lambda: handed_over(ids) == 16, "the whole backlog sent", workers[0].log)
+
+            assert [worker.process.poll() for worker in workers] == [None, None]
+        assert ends(read_record(setup["dir"] / "sends")) == Counter(dict.fromkeys(ids, 1))
+
+
+REQUEUE_AFTER = 3
+
+
+def restarted(workers) -> list[bytes]:
+    """What each worker logged after it lost Redis."""
+    return [
+        worker.log.read_bytes().partition(b"Connection to broker lost")[2] for worker in workers
+    ]
 
 
 class RateLimitWorkersTests:
