@@ -189,13 +189,6 @@ def skipped_summary(bulk: BulkSend) -> list[tuple[str, int]]:
 
 
 _SENT = {Message.Status.SENT, Message.Status.DELIVERED}
-_NOT_SENT = {
-    Message.Status.FAILED,
-    Message.Status.UNDELIVERED,
-    Message.Status.BLOCKED_OPTED_OUT,
-    Message.Status.BLOCKED_NO_CONSENT,
-    Message.Status.NEEDS_REVIEW,
-}
 
 
 def bulk_progress(bulk: BulkSend) -> dict:
@@ -218,12 +211,14 @@ def bulk_progress(bulk: BulkSend) -> dict:
             counts["waiting"] += count - with_sid
         elif status in _SENT:
             counts["sent"] += count
-        elif status in _NOT_SENT:
-            counts["not_sent"] += count
-        else:
+        elif status == Message.Status.QUEUED:
             counts["waiting"] += count
             counts["for_window"] += row["for_window"]
             next_window = row["first_wait"]
+        else:
+            # Failed, blocked (opted out, no consent, campaign not approved)
+            # or held for review: finished, without going out.
+            counts["not_sent"] += count
         if status == Message.Status.DELIVERED:
             counts["delivered"] += count
     finished = counts["sent"] + counts["not_sent"]

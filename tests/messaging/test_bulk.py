@@ -384,6 +384,20 @@ class BulkProgressTests:
         assert (progress["done"], progress["active"], progress["percent"]) == (False, True, 50)
         assert progress["next_window"] == later.isoformat()
 
+    def test_texts_blocked_at_send_time_finish_the_bulk_send(self, bay_number):
+        """A campaign no longer approved blocks the texts still waiting; the
+        progress bar must end rather than poll for ever."""
+        sent = BulkSend.objects.create(
+            agent=bay_number.agent, bay_number=bay_number, body="Hi", queued=3
+        )
+        for status in ("delivered", "blocked_unregistered", "not_needed"):
+            OutboundMessageFactory(bay_number=bay_number, bulk_send=sent, status=status)
+
+        progress = bulk.bulk_progress(sent)
+
+        assert (progress["sent"], progress["not_sent"], progress["waiting"]) == (1, 2, 0)
+        assert (progress["done"], progress["active"], progress["percent"]) == (True, False, 100)
+
     def test_nothing_to_poll_while_all_wait_for_their_window(self, bay_number):
         sent = BulkSend.objects.create(
             agent=bay_number.agent, bay_number=bay_number, body="Hi", queued=1
