@@ -173,6 +173,22 @@ def _number_released(message: Message) -> bool:
     return True
 
 
+def _number_reassigned(message: Message) -> bool:
+    """Fail a text an agent queued from a BAY Number that has since been
+    given to another agent: it would go out, and its replies come back, under
+    someone else's name. Automatic answers to the contact still go."""
+    if message.kind not in (Message.Kind.REGULAR, Message.Kind.OPTIN_REQUEST):
+        return False
+    owner = message.contact.agent_id if message.contact_id else message.sent_by_id
+    if owner is None or owner == message.bay_number.agent_id:
+        return False
+    message.status = Message.Status.FAILED
+    message.failure_reason = "Not sent: its BAY Number now belongs to another agent."
+    message.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("Message %s not sent: its BAY Number was reassigned", message.pk)
+    return True
+
+
 def _registration_blocks(message: Message) -> bool:
     """Block the text while the brokerage's A2P 10DLC registration is not
     approved (the gate refuses new texts then; this catches queued ones)."""
@@ -227,7 +243,7 @@ def _claim(message_id: int) -> Message | None:
         if message is None:
             return None
         now = timezone.now()
-        if _must_wait(message, now) or _number_released(message):
+        if _must_wait(message, now) or _number_released(message) or _number_reassigned(message):
             return None
         if _registration_blocks(message) or _consent_blocks(message):
             return None

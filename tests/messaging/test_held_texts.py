@@ -165,6 +165,42 @@ class HeldTextNumberChangeTests:
         assert "BAY Number was released" in queued.failure_reason
         assert outbox == []
 
+    def test_a_queued_text_fails_when_its_number_went_to_another_agent(
+        self, bay_number, contact, outbox
+    ):
+        queued = OutboundMessageFactory(
+            bay_number=bay_number, contact=contact, to_phone=contact.phone, sent_by=contact.agent
+        )
+        BayNumber.objects.filter(pk=bay_number.pk).update(
+            agent=AgentFactory(brokerage=bay_number.brokerage)
+        )
+
+        assert services.sms_deliver(queued.pk) == "skipped"
+
+        queued.refresh_from_db()
+        assert queued.status == Message.Status.FAILED
+        assert queued.failure_reason == "Not sent: its BAY Number now belongs to another agent."
+        assert outbox == []
+
+    def test_an_automatic_answer_still_goes_after_the_number_changed_hands(
+        self, bay_number, contact, outbox
+    ):
+        from tests.messaging import support
+
+        support.opt_in(bay_number, contact.phone)
+        answer = OutboundMessageFactory(
+            bay_number=bay_number,
+            contact=contact,
+            to_phone=contact.phone,
+            kind=Message.Kind.HELP_REPLY,
+        )
+        BayNumber.objects.filter(pk=bay_number.pk).update(
+            agent=AgentFactory(brokerage=bay_number.brokerage)
+        )
+
+        assert services.sms_deliver(answer.pk) == "sent"
+        assert len(outbox) == 1
+
     def test_links_open_the_agents_own_thread_on_the_texts_number(self, client, bay_number, held):
         thread = reverse("messaging:conversation", args=[held.contact.pk])
         link = f'href="{thread}?bay_number={bay_number.pk}"'
