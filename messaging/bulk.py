@@ -14,7 +14,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
@@ -148,29 +148,42 @@ def bulk_plan(*, bay_number, contacts, template: str, agent=None) -> BulkPlan:
 
 
 @transaction.atomic
-def bulk_send(*, agent, bay_number, body: str, contacts) -> BulkSend:
+@transaction.atomic
+def bulk_send(*, agent, bay_number, body: str, contacts, submission=None) -> BulkSend:
     """Queue the agent's text to each of `contacts` the gate allows.
 
     `contacts` must be the agent's own (a queryset is fine). Raises
     PermissionDenied for another's BAY Number and ValidationError for a bad
     template or no recipients. The dispatcher is asked to start on commit.
+    `submission` is the form's token: a second call with it, even at the
+    same moment, queues nothing and returns the first call's bulk send.
     """
     if bay_number.agent_id != agent.pk or bay_number.released_at is not None:
         raise PermissionDenied("That BAY Number is not yours.")
     template = validate_template(body)
+    earlier = _submitted(agent, submission)
+    if earlier is not None:
+        return earlier
     plan = bulk_plan(bay_number=bay_number, contacts=contacts, template=template, agent=agent)
     total = len(plan.sendable) + len(plan.skipped)
     if total == 0:
         raise ValidationError("Choose at least one contact.", code="no_recipients")
 
-    bulk = BulkSend.objects.create(
-        agent=agent,
-        bay_number=bay_number,
-        body=template,
-        recipients=total,
-        queued=len(plan.sendable),
-        skipped=plan.skipped,
-    )
+    try:
+        with transaction.atomic():
+            bulk = BulkSend.objects.create(
+                agent=agent,
+                bay_number=bay_number,
+                body=template,
+                recipients=total,
+                queued=len(plan.sendable),
+                skipped=plan.skipped,
+                submission=submission,
+            )
+    except IntegrityError:
+        # Posted twice at once: the unique submission made this one wait for
+        # the other, which has queued the texts.
+        return _submitted(agent, submission)
     outbox_add_many(
         bay_number=bay_number,
         texts=plan.sendable,
@@ -181,6 +194,16 @@ def bulk_send(*, agent, bay_number, body: str, contacts) -> BulkSend:
     logger.info("Bulk send %s: %s queued, %s skipped", bulk.pk, bulk.queued, len(plan.skipped))
     transaction.on_commit(lambda: dispatch_soon([bay_number.pk]))
     return bulk
+
+
+def _submitted(agent, submission) -> BulkSend | None:
+    """The bulk send this form submission already made, if any."""
+    if submission is None:
+        return None
+    earlier = BulkSend.objects.filter(agent=agent, submission=submission).first()
+    if earlier is not None:
+        logger.info("Bulk send %s submitted again; nothing more queued", earlier.pk)
+    return earlier
 
 
 def skipped_summary(bulk: BulkSend) -> list[tuple[str, int]]:

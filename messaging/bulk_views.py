@@ -5,6 +5,8 @@ and queues, the detail page shows what was skipped and why, and polls the
 progress endpoint while the texts go out.
 """
 
+import uuid
+
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +44,8 @@ class BulkSendForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"style": "width:auto"}),
     )
+    # Made when the form is first shown: a double click sends once.
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +79,9 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, *, query: str = "", chosen=frozenset(), **kwargs):
         agent = self.request.user
-        form = kwargs.pop("form", None) or BulkSendForm(agent=agent)
+        form = kwargs.pop("form", None) or BulkSendForm(
+            agent=agent, initial={"submission": uuid.uuid4()}
+        )
         if form.is_bound:
             chosen = {value for value in form.data.getlist("contacts") if value.isdecimal()}
         shown = list(contact_list(agent=agent, query=query)[: PICKER_SIZE + 1])
@@ -101,7 +107,7 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
         query = request.POST.get("q", "").strip()
         if request.POST.get("find"):
             # A search: the form again with what was typed and ticked, unchecked.
-            typed = {name: request.POST.get(name) for name in ("bay_number", "body")}
+            typed = {name: request.POST.get(name) for name in ("bay_number", "body", "submission")}
             typed["all_contacts"] = bool(request.POST.get("all_contacts"))
             form = BulkSendForm(agent=request.user, initial=typed)
             chosen = {value for value in request.POST.getlist("contacts") if value.isdecimal()}
@@ -118,6 +124,7 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
                 bay_number=form.cleaned_data["bay_number"],
                 body=form.cleaned_data["body"],
                 contacts=form.recipients(),
+                submission=form.cleaned_data["submission"],
             )
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))

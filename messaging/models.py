@@ -258,9 +258,17 @@ class BulkSend(TimeStampedModel):
     queued = models.PositiveIntegerField(default=0)
     # [{"contact_id", "name", "reason_code", "reason"}, ...]
     skipped = models.JSONField(default=list, blank=True)
+    # The form's own token: the same form posted twice (a double click) is
+    # one bulk send.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "submission"], name="bulk_send_unique_submission"
+            )
+        ]
 
     def __str__(self):
         return f"Bulk send #{self.pk}"

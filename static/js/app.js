@@ -42,6 +42,20 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    // A form that sends texts is sent once: its send button waits after a
+    // click (the server also refuses the same form twice).
+    document.querySelectorAll("form[data-send-once]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var button = event.submitter;
+        if (!button || button.name) return;  // a search, not the send
+        if (form.dataset.sending) {
+          event.preventDefault();
+          return;
+        }
+        form.dataset.sending = "1";
+        button.setAttribute("aria-disabled", "true");
+      });
+    });
     // A menu in the top bar closes on a click elsewhere or on Escape.
     var menus = document.querySelectorAll("details[data-nav-menu]");
     document.addEventListener("click", function (event) {

@@ -2,6 +2,9 @@
 with their reason, per-recipient results and progress (FC-18)."""
 
 import datetime
+import re
+import threading
+import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +28,7 @@ from tests.factories import (
 )
 from tests.fakes import twilio_http
 from tests.messaging import support
+from tests.services import require_postgres
 
 
 def contacts_for(agent, count, first=101):
@@ -240,6 +244,29 @@ class BulkScreenTests:
         progress = browser.get(reverse("messaging:bulk_progress", args=[sent.pk])).json()
         assert (progress["sent"], progress["not_sent"], progress["done"]) == (2, 1, True)
 
+    def test_the_same_form_posted_twice_sends_once(
+        self, browser, bay_number, opted_in_contacts, outbox, run_on_commit
+    ):
+        page = browser.get(reverse("messaging:bulk_new")).content.decode()
+        (token,) = re.findall(r'name="submission" value="([0-9a-f-]{36})"', page)
+        form = {
+            "bay_number": bay_number.pk,
+            "body": "Open house Sat.",
+            "contacts": [c.pk for c in opted_in_contacts],
+            "submission": token,
+        }
+
+        with run_on_commit():
+            first = browser.post(reverse("messaging:bulk_new"), form)
+            second = browser.post(reverse("messaging:bulk_new"), form)
+
+        sent = BulkSend.objects.get()
+        assert first["Location"] == second["Location"]
+        assert first["Location"] == reverse("messaging:bulk_detail", args=[sent.pk])
+        assert sent.messages.count() == 3 and len(outbox) == 3
+        fresh = browser.get(reverse("messaging:bulk_new")).content.decode()
+        assert token not in fresh
+
     def test_skipped_recipients_are_summarised_by_reason(self, browser, bay_number):
         people = contacts_for(bay_number.agent, 3)
         support.opt_out(bay_number, people[0].phone)
@@ -421,3 +448,41 @@ class BulkProgressTests:
 
         assert response.status_code == 400
         assert "Choose at least one contact" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+class DoubleSubmissionTests:
+    def test_two_posts_of_one_form_at_the_same_moment_make_one_bulk_send(self, bay_number):
+        """A double click sends both requests before either answers."""
+        require_postgres()  # SQLite's in-memory test database locks whole tables
+        people = contacts_for(bay_number.agent, 3)
+        for person in people:
+            support.opt_in(bay_number, person.phone)
+        token = uuid.uuid4()
+        barrier = threading.Barrier(2)
+        made = []
+
+        def submit():
+            barrier.wait()
+            try:
+                made.append(
+                    bulk.bulk_send(
+                        agent=bay_number.agent,
+                        bay_number=bay_number,
+                        body="Open house Sat.",
+                        contacts=Contact.objects.filter(agent=bay_number.agent),
+                        submission=token,
+                    ).pk
+                )
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=submit) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        (only,) = BulkSend.objects.values_list("pk", flat=True)
+        assert made == [only, only]
+        assert Message.objects.filter(bulk_send_id=only).count() == 3
