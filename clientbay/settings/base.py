@@ -139,6 +139,9 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# A bulk send posts one field per contact ticked, across searches; Django's
+# 1,000 turned more than that into a bare "Bad Request" and lost the text.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_500
 
 # --- Celery -----------------------------------------------------------------
 # Without REDIS_URL every task runs in-process, right after its transaction

@@ -267,6 +267,20 @@ class BulkScreenTests:
         fresh = browser.get(reverse("messaging:bulk_new")).content.decode()
         assert token not in fresh
 
+    def test_more_than_a_thousand_ticked_contacts_are_taken(self, browser, bay_number):
+        people = Contact.objects.bulk_create(
+            Contact(agent=bay_number.agent, first_name=f"P{n}", phone=f"+1202555{n:04d}")
+            for n in range(1000, 2200)
+        )
+
+        response = browser.post(
+            reverse("messaging:bulk_new"),
+            {"bay_number": bay_number.pk, "body": "Hi", "contacts": [c.pk for c in people]},
+        )
+
+        assert response.status_code == 302
+        assert BulkSend.objects.get().recipients == 1200
+
     def test_skipped_recipients_are_summarised_by_reason(self, browser, bay_number):
         people = contacts_for(bay_number.agent, 3)
         support.opt_out(bay_number, people[0].phone)
