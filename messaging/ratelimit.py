@@ -61,13 +61,29 @@ class Limit:
     window: float
 
 
+# The longest window a fractional rate of one or more a second is spread over.
+_LONGEST_WINDOW = 10
+
+
 def limit_for_rate(name: str, rate_mps: Decimal | float) -> Limit:
-    """Turn texts per second into a sliding-window limit, never above it:
-    2.5 per second becomes 2 a second, 0.5 becomes 1 every 2 seconds."""
-    rate = float(rate_mps)
-    if rate >= 1:
-        return Limit(name, math.floor(rate), 1.0)
-    return Limit(name, 1, 1.0 / rate)
+    """Turn texts per second into a sliding-window limit whose window never
+    holds more than the rate allows, and which uses it all with a backlog.
+
+    A whole rate is its count a second. A fractional one takes the shortest
+    window of whole seconds that holds a whole number of texts: 1.5 a second
+    becomes 3 every 2 seconds, 4.75 becomes 19 every 4. Rounding it down to a
+    second (1.5 to 1) would waste a third of a campaign's throughput. Where
+    no window up to ten seconds fits, ten seconds' worth is rounded down. A
+    rate under one a second is one text every 1/rate seconds.
+    """
+    rate = Decimal(str(rate_mps))
+    if rate < 1:
+        return Limit(name, 1, float(1 / rate))
+    for window in range(1, _LONGEST_WINDOW + 1):
+        count = rate * window
+        if count == count.to_integral_value():
+            return Limit(name, int(count), float(window))
+    return Limit(name, math.floor(rate * _LONGEST_WINDOW), float(_LONGEST_WINDOW))
 
 
 def limits_for(bay_number) -> list[Limit]:

@@ -27,7 +27,16 @@ def redis_on(settings, request):
 class LimitForRateTests:
     @pytest.mark.parametrize(
         ("rate", "count", "window"),
-        [(1, 1, 1.0), (Decimal("3"), 3, 1.0), (2.5, 2, 1.0), (0.5, 1, 2.0), (0.25, 1, 4.0)],
+        [
+            (1, 1, 1.0),
+            (Decimal("3"), 3, 1.0),
+            (2.5, 5, 2.0),
+            (Decimal("1.50"), 3, 2.0),
+            (Decimal("4.75"), 19, 4.0),
+            (Decimal("1.37"), 13, 10.0),
+            (0.5, 1, 2.0),
+            (0.25, 1, 4.0),
+        ],
     )
     def test_rate_becomes_a_window_never_above_it(self, rate, count, window):
         limit = ratelimit.limit_for_rate("k", rate)
