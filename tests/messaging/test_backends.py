@@ -4,6 +4,7 @@ backend through the real `twilio` SDK over HTTP against Prism."""
 import io
 import json
 import re
+import threading
 
 import pytest
 from django.test import override_settings
@@ -292,6 +293,38 @@ class TwilioBackendTests(BackendContract):
 
         assert raised.value.reached_provider is False
         assert classify_error(code=None, http_status=None, reached=False).retryable
+
+
+class TwilioConnectionTests:
+    """What a worker keeps between sends; nothing here reaches the network."""
+
+    def test_sends_of_one_worker_share_an_http_client_with_the_timeout(self, settings):
+        settings.TWILIO_HTTP_TIMEOUT = 7
+        made = []
+
+        def worker():
+            # A thread of its own: it starts with no client, as a new worker.
+            made.extend(
+                TwilioBackend(account_sid=ACCOUNT_SID, auth_token="token").http_client
+                for _ in range(2)
+            )
+
+        for _ in range(2):
+            thread = threading.Thread(target=worker)
+            thread.start()
+            thread.join()
+
+        first, second, other, _ = made
+        assert first is second
+        assert first.timeout == 7
+        assert other is not first
+
+    def test_open_loads_the_messages_resource_before_the_rate_slot_is_taken(self):
+        backend = TwilioBackend(account_sid=ACCOUNT_SID, auth_token="token")
+
+        backend.open()
+
+        assert backend.client._api is not None
 
 
 class PrismHttpClientTests:
