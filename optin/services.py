@@ -333,10 +333,14 @@ def _reply_meaning(message: Message):
         # (QueryDict.get gives the last value).
         opt_out_type = opt_out_type[-1] if opt_out_type else ""
     opt_out_type = str(opt_out_type).strip().upper()
+    reply = classify(message.body)
     if opt_out_type in _OPT_OUT_TYPES:
         source = ConsentEvent.Source.TWILIO_OPT_OUT_TYPE
-        return _OPT_OUT_TYPES[opt_out_type], opt_out_type.lower(), source, True, False
-    reply = classify(message.body)
+        kind = _OPT_OUT_TYPES[opt_out_type]
+        # The ledger keeps the contact's own word (STOPALL, REVOKE) when it
+        # means what Twilio says, and Twilio's type otherwise.
+        keyword = reply.keyword if reply.kind == kind and reply.keyword else opt_out_type.lower()
+        return kind, keyword, source, True, False
     source = ConsentEvent.Source.INBOUND_KEYWORD
     return reply.kind, reply.keyword, source, False, reply.possible_opt_out
 

@@ -165,6 +165,7 @@ class Fc09OptInAfterOptOutTests:
             twilio.inbound(MessageSid="SM_IN_01", Body="stopall", OptOutType="STOP")
         assert state_of(bay_number) == ConsentState.OPTED_OUT
         assert events_of(bay_number)[-1].source == "twilio_opt_out_type"
+        assert events_of(bay_number)[-1].keyword == "stopall"  # the word they sent
         assert outbox == []
 
         # (2) The agent tries to re-enable texting: refused.

@@ -98,7 +98,8 @@ class ApplyReplyTests:
 
         event = events_of(bay_number)[-1]
         assert state_of(bay_number) == ConsentState.OPTED_OUT
-        assert (event.source, event.keyword) == ("twilio_opt_out_type", "stop")
+        # The contact's own word, which means what Twilio's type says.
+        assert (event.source, event.keyword) == ("twilio_opt_out_type", "stopall")
         assert outbox == [] and queued("optout_confirmation") == []
 
     def test_opt_out_type_decides_over_the_words(self, bay_number, run_on_commit):
@@ -108,6 +109,7 @@ class ApplyReplyTests:
             reply(bay_number, "YES", opt_out_type="STOP")
 
         assert state_of(bay_number) == ConsentState.OPTED_OUT
+        assert events_of(bay_number)[-1].keyword == "stop"  # Twilio's type, not "yes"
 
     def test_opt_out_type_start_opts_back_in_without_confirmation(
         self, bay_number, outbox, run_on_commit
