@@ -322,8 +322,9 @@ def _record_sent(message: Message, sms: SmsMessage) -> None:
     status = _TWILIO_STATUS.get(sms.provider_status, Message.Status.SENDING)
     if _RANK[status] < _RANK[Message.Status.SENDING]:
         status = Message.Status.SENDING
+    # An error code left by a retry that failed is not this text's outcome.
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-        twilio_sid=sms.sid, status=status, sent_at=now, updated_at=now
+        twilio_sid=sms.sid, status=status, error_code="", sent_at=now, updated_at=now
     )
     logger.info("Message %s handed to the SMS backend as %s", message.pk, sms.sid)
     if StatusReceipt.objects.filter(message_sid=sms.sid, applied_at__isnull=True).exists():

@@ -188,6 +188,7 @@ class RetryTests:
         assert 1 <= first <= 2 and 2 <= second <= 4
         assert message.status == Message.Status.SENDING
         assert message.twilio_sid and message.attempts == 3
+        assert message.error_code == ""  # the retries' 20429 is not its outcome
         assert len(twilio_api.requests) == 3
         assert Message.objects.filter(twilio_sid=message.twilio_sid).count() == 1
 
