@@ -21,8 +21,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from redis.exceptions import RedisError
 
-from messaging import quiet_hours, ratelimit
+from messaging import quiet_hours, ratelimit, redis_client
 from messaging.models import Message
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,33 @@ def _plan(candidates, in_flight: dict[int, int], paced: bool) -> list[tuple[int,
     return chosen
 
 
+def _broker_came_back_empty() -> bool:
+    """Whether the broker's Redis lost its data since the last periodic run
+    (restarted without saving it): a marker key only this sets is missing.
+    Only known when SMS_REDIS_URL is the broker's Redis, as by default."""
+    client = redis_client.get_redis()
+    if client is None or settings.SMS_REDIS_URL != settings.CELERY_BROKER_URL:
+        return False
+    try:
+        return bool(client.set(redis_client.key("outbox", "broker-has-data"), "1", nx=True))
+    except RedisError:
+        return False
+
+
+def _forget_dispatches() -> None:
+    """Every queued text's task went with the broker's data; without this
+    they would wait SMS_REQUEUE_AFTER_SECONDS before going again. A task
+    that did survive finds its text already claimed when the new one ran,
+    and does nothing."""
+    forgotten = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.QUEUED,
+        dispatched_at__isnull=False,
+    ).update(dispatched_at=None)
+    if forgotten:
+        logger.warning("Redis came back without its data: %s queued texts go again", forgotten)
+
+
 def outbox_dispatch(*, now=None, bay_number_ids=None) -> dict[str, int]:
     """Queue every text that is due and has no live task, paced per number.
 
@@ -192,6 +220,8 @@ def outbox_dispatch(*, now=None, bay_number_ids=None) -> dict[str, int]:
     """
     now = now or timezone.now()
     paced = ratelimit.is_active()
+    if bay_number_ids is None and _broker_came_back_empty():
+        _forget_dispatches()
     with transaction.atomic():
         candidates = list(
             _due(now, bay_number_ids)

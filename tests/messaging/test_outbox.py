@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from messaging import holds, services, tasks
+from messaging import holds, ratelimit, services, tasks
 from messaging.models import Message
 from messaging.outbox import dispatch_soon, outbox_dispatch
 from messaging.redis_client import get_redis, key
@@ -171,6 +171,48 @@ class LostTaskTests:
         message.refresh_from_db()
         assert counts["dispatched"] == 1
         assert message.status == Message.Status.SENDING and len(outbox) == 1
+
+    def test_texts_whose_tasks_went_with_an_emptied_redis_go_at_the_next_run(
+        self,
+        bay_number,
+        contact,
+        monkeypatch,
+        settings,
+        request,
+        django_capture_on_commit_callbacks,
+    ):
+        """Redis restarted without its data: a minute-old dispatch is as lost
+        as a twenty-minute-old one, and waits no SMS_REQUEUE_AFTER_SECONDS."""
+        settings.SMS_REDIS_URL = settings.CELERY_BROKER_URL = redis_url()
+        settings.SMS_REDIS_PREFIX = f"test-{request.node.name}"
+        marker = key("outbox", "broker-has-data")
+        get_redis().delete(marker)
+        request.addfinalizer(lambda: get_redis().delete(marker))
+        monkeypatch.setattr(ratelimit, "is_active", lambda: False)  # no pacing here
+        sent = []
+        monkeypatch.setattr(
+            "messaging.outbox.enqueue_send", lambda pk, countdown=0: sent.append(pk)
+        )
+        get_redis().set(marker, "1")  # an earlier run saw Redis with its data
+        a_minute_ago = timezone.now() - datetime.timedelta(minutes=1)
+        first = OutboundMessageFactory(
+            bay_number=bay_number, contact=contact, dispatched_at=a_minute_ago
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert outbox_dispatch()["dispatched"] == 0  # its task may still be alive
+        get_redis().delete(marker)  # Redis restarted empty
+        with django_capture_on_commit_callbacks(execute=True):
+            assert outbox_dispatch()["dispatched"] == 1
+        second = OutboundMessageFactory(
+            bay_number=bay_number, contact=contact, dispatched_at=a_minute_ago
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert outbox_dispatch()["dispatched"] == 0  # Redis kept its data since
+
+        assert sent == [first.pk]
+        second.refresh_from_db()
+        assert second.dispatched_at == a_minute_ago
 
     def test_held_number_is_not_dispatched(self, bay_number, contact):
         OutboundMessageFactory(bay_number=bay_number, contact=contact, dispatched_at=None)
