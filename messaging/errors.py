@@ -15,6 +15,9 @@ class Consequence(enum.StrEnum):
     OPT_OUT = "opt_out"  # the carrier says the phone unsubscribed
     INVALID_PHONE = "invalid_phone"  # flag the contact's number
     CAMPAIGN_PROBLEM = "campaign_problem"  # hold the number's texts, alert admins
+    # Twilio refused the request itself: the text keeps its place, held with
+    # the rest of its number's texts, and the admins are alerted.
+    ACCOUNT_PROBLEM = "account_problem"
     REVIEW = "review"  # the outcome is unknown: a person decides
 
 
@@ -34,7 +37,12 @@ class ErrorInfo:
 CAMPAIGN_NOT_REGISTERED = "A2P 10DLC campaign not registered"
 
 TWILIO_ERRORS: dict[int, ErrorInfo] = {
-    20003: ErrorInfo(False, "Twilio refused the account's credentials; an operator must fix them."),
+    20003: ErrorInfo(
+        False,
+        "Twilio refused the account's credentials: this BAY Number's texts wait until an "
+        "operator fixes them, then an admin dismisses this alert.",
+        Consequence.ACCOUNT_PROBLEM,
+    ),
     20429: ErrorInfo(True, "Twilio is rate limiting; the text will be retried."),
     21211: ErrorInfo(False, "Invalid phone number.", Consequence.INVALID_PHONE),
     21408: ErrorInfo(False, "Texting this country is not enabled for the account."),

@@ -308,8 +308,7 @@ def sms_deliver(message_id: int) -> str:
         info = classify_error(
             code=error.code, http_status=error.http_status, reached=error.reached_provider
         )
-        _record_send_error(message, error.code, info)
-        return "failed"
+        return _record_send_error(message, error.code, info)
 
     _record_sent(message, sms)
     return "sent"
@@ -331,7 +330,12 @@ def _record_sent(message: Message, sms: SmsMessage) -> None:
         receipts_apply_waiting(message_sid=sms.sid)
 
 
-def _record_send_error(message: Message, code, info: ErrorInfo) -> None:
+def _record_send_error(message: Message, code, info: ErrorInfo) -> str:
+    """Record a refused send; return "held" or "failed", or raise
+    TransientSendError when the text is to be retried."""
+    if info.consequence == Consequence.ACCOUNT_PROBLEM:
+        _hold_with_its_number(message, code, info)
+        return "held"
     if info.retryable:
         Message.objects.filter(pk=message.pk).update(
             status=Message.Status.QUEUED,
@@ -349,6 +353,24 @@ def _record_send_error(message: Message, code, info: ErrorInfo) -> None:
         else Message.Status.FAILED
     )
     _fail(message, code=code, info=info, status=status)
+    return "failed"
+
+
+def _hold_with_its_number(message: Message, code, info: ErrorInfo) -> None:
+    """Twilio refused the request itself (the account's credentials), so the
+    text did not go: it goes back to the queue, its number's sending is held
+    (every other text would meet the same refusal) and the admins are told.
+    Dismissing the alert resumes the number."""
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+        status=Message.Status.QUEUED,
+        error_code=str(code or ""),
+        attempts=F("attempts") - 1,
+        claimed_at=None,
+        dispatched_at=None,
+        updated_at=timezone.now(),
+    )
+    holds.bay_number_hold_sending(bay_number_id=message.bay_number_id, reason=info.reason)
+    alert_campaign_problem(bay_number_id=message.bay_number_id, code=code, reason=info.reason)
 
 
 def _fail(message: Message, *, code, info: ErrorInfo, status=Message.Status.FAILED) -> None:
@@ -365,7 +387,7 @@ def _apply_consequence(message: Message, code, info: ErrorInfo) -> None:
         consent_services.consent_record_carrier_optout(message=message, error_code=int(code))
     elif info.consequence == Consequence.INVALID_PHONE and message.contact_id:
         Contact.objects.filter(pk=message.contact_id).update(invalid_phone_reason=info.reason)
-    elif info.consequence == Consequence.CAMPAIGN_PROBLEM:
+    elif info.consequence in (Consequence.CAMPAIGN_PROBLEM, Consequence.ACCOUNT_PROBLEM):
         holds.bay_number_hold_sending(bay_number_id=message.bay_number_id, reason=info.reason)
         alert_campaign_problem(bay_number_id=message.bay_number_id, code=code, reason=info.reason)
 

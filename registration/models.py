@@ -282,3 +282,9 @@ class RegistrationAlert(TimeStampedModel):
 
     def __str__(self):
         return f"Alert #{self.pk}: error {self.error_code}"
+
+    @property
+    def refused_by(self) -> str:
+        """Who refuses the texts, as the alert's headline begins: Twilio's API
+        (its codes 2xxxx, such as 20003 for credentials) or the carriers."""
+        return "Twilio is" if self.error_code.startswith("2") else "Carriers are"

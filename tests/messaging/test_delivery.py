@@ -3,6 +3,7 @@ errors classified, retried or recorded, each kind as a kind (FC-16 to FC-19)."""
 
 import pytest
 import requests
+from django.urls import reverse
 
 from messaging import holds, services, tasks
 from messaging.models import BayNumber, Message
@@ -293,6 +294,32 @@ class CampaignHoldTests:
         assert {m.status for m in Message.objects.filter(pk__in=[m.pk for m in later])} == {
             Message.Status.SENDING
         }
+
+    def test_refused_credentials_keep_every_text_queued_until_the_admin_clears_the_alert(
+        self, send, twilio_api, bay_number, run_on_commit, client
+    ):
+        """20003: Twilio refused the request, so the text did not go; failing
+        it, and each text after it, would lose a whole backlog."""
+        twilio_api.script = [twilio_http.error(401, 20003, "Authenticate")]
+        first = send()
+        later = send(body="Text 2")
+
+        assert [first.status, later.status] == [Message.Status.QUEUED] * 2
+        assert (first.error_code, first.attempts, first.claimed_at) == ("20003", 0, None)
+        assert self.alerts(bay_number) == [("20003", 1)] and len(twilio_api.requests) == 1
+        bay_number.refresh_from_db()
+        assert bay_number.sending_held_reason.startswith("Twilio refused the account's credentials")
+        admin = AdminFactory(brokerage=bay_number.brokerage)
+        client.force_login(admin)
+        page = client.get(reverse("registration:status")).content.decode()
+        assert f"Twilio is refusing texts from {bay_number.display}." in page
+
+        with run_on_commit():
+            alert_dismiss(admin=admin, alert_id=RegistrationAlert.objects.get().pk)
+
+        sent = Message.objects.filter(pk__in=[first.pk, later.pk])
+        assert {message.status for message in sent} == {Message.Status.SENDING}
+        assert len(twilio_api.requests) == 3
 
     def test_hold_on_one_number_leaves_another_sending(self, twilio_api, bay_number, run_on_commit):
         other = BayNumberFactory(agent=bay_number.agent, phone_number="+12025550111")
