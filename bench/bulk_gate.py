@@ -85,16 +85,22 @@ def measure(agent, bay_number, size: int, repeat: int) -> dict:
     def recipients():
         return agent.contacts.order_by("pk")[:size]
 
-    gate_times, queries = [], set()
+    # The queries are counted in runs of their own: recording each one's SQL
+    # (10,000 parameters for the larger size) is the test tooling's cost, not
+    # the gate's, and it made the larger size look a tenth slower.
+    queries = set()
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            bulk.bulk_plan(bay_number=bay_number, contacts=recipients(), template="Hi")
+        queries.add(len(captured))
+    gate_times = []
     for _ in range(repeat):
         # Each run starts from a collected heap, as a fresh request would,
         # so garbage left by the seeding does not bill one size and not the other.
         gc.collect()
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            plan = bulk.bulk_plan(bay_number=bay_number, contacts=recipients(), template="Hi")
-            gate_times.append(time.perf_counter() - started)
-        queries.add(len(captured))
+        started = time.perf_counter()
+        plan = bulk.bulk_plan(bay_number=bay_number, contacts=recipients(), template="Hi")
+        gate_times.append(time.perf_counter() - started)
 
     send_times = []
     for _ in range(max(1, repeat // 2)):
