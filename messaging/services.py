@@ -166,10 +166,7 @@ def _number_released(message: Message) -> bool:
     longer sends from that number for us."""
     if message.bay_number.released_at is None:
         return False
-    message.status = Message.Status.FAILED
-    message.failure_reason = "Not sent: its BAY Number was released before it could go out."
-    message.save(update_fields=["status", "failure_reason", "updated_at"])
-    logger.info("Message %s not sent: its BAY Number was released", message.pk)
+    _fail_unsent(message, "its BAY Number was released before it could go out")
     return True
 
 
@@ -182,11 +179,16 @@ def _number_reassigned(message: Message) -> bool:
     owner = message.contact.agent_id if message.contact_id else message.sent_by_id
     if owner is None or owner == message.bay_number.agent_id:
         return False
-    message.status = Message.Status.FAILED
-    message.failure_reason = "Not sent: its BAY Number now belongs to another agent."
-    message.save(update_fields=["status", "failure_reason", "updated_at"])
-    logger.info("Message %s not sent: its BAY Number was reassigned", message.pk)
+    _fail_unsent(message, "its BAY Number now belongs to another agent")
     return True
+
+
+def _fail_unsent(message: Message, why: str) -> None:
+    """Fail a claimed text that will never go, saying why to the agent."""
+    message.status = Message.Status.FAILED
+    message.failure_reason = f"Not sent: {why}."
+    message.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("Message %s not sent: %s", message.pk, why)
 
 
 def _registration_blocks(message: Message) -> bool:

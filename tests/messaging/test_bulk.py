@@ -3,7 +3,6 @@ with their reason, per-recipient results and progress (FC-18)."""
 
 import datetime
 import re
-import threading
 import uuid
 
 import pytest
@@ -19,6 +18,7 @@ from contacts.models import Contact
 from messaging import bulk
 from messaging.models import BulkSend, Message
 from optin.services import consent_request_optin, do_not_text_add
+from tests.concurrency import at_the_same_moment
 from tests.factories import (
     AdminFactory,
     AgentFactory,
@@ -473,29 +473,17 @@ class DoubleSubmissionTests:
         for person in people:
             support.opt_in(bay_number, person.phone)
         token = uuid.uuid4()
-        barrier = threading.Barrier(2)
-        made = []
 
         def submit():
-            barrier.wait()
-            try:
-                made.append(
-                    bulk.bulk_send(
-                        agent=bay_number.agent,
-                        bay_number=bay_number,
-                        body="Open house Sat.",
-                        contacts=Contact.objects.filter(agent=bay_number.agent),
-                        submission=token,
-                    ).pk
-                )
-            finally:
-                connection.close()
+            return bulk.bulk_send(
+                agent=bay_number.agent,
+                bay_number=bay_number,
+                body="Open house Sat.",
+                contacts=Contact.objects.filter(agent=bay_number.agent),
+                submission=token,
+            ).pk
 
-        threads = [threading.Thread(target=submit) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        made = at_the_same_moment(submit)
 
         (only,) = BulkSend.objects.values_list("pk", flat=True)
         assert made == [only, only]

@@ -1,14 +1,12 @@
 """Status callbacks: one receipt per (MessageSid, status), forward only,
 ErrorCode and RawDlrDoneDate kept, early callbacks applied when the SID is known."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from messaging import services
 from messaging.backends.locmem import LocmemBackend
 from messaging.models import Message, StatusReceipt
+from tests.concurrency import at_the_same_moment
 from tests.factories import OutboundMessageFactory
 from tests.messaging import support
 from tests.services import require_postgres
@@ -109,24 +107,15 @@ class ConcurrentReceiptTests:
             bay_number=bay_number, contact=contact, status=Message.Status.SENT, twilio_sid=SID
         )
         params = {"MessageSid": SID, "MessageStatus": "failed", "ErrorCode": "21610"}
-        barrier, results = threading.Barrier(2), []
 
         def deliver():
             from django.http import QueryDict
 
             query = QueryDict(mutable=True)
             query.update(params)
-            barrier.wait()
-            try:
-                results.append(services.status_callback_apply(params=query))
-            finally:
-                connection.close()
+            return services.status_callback_apply(params=query)
 
-        threads = [threading.Thread(target=deliver) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = at_the_same_moment(deliver)
 
         assert sorted(result is None for result in results) == [False, True]
         assert StatusReceipt.objects.count() == 1

@@ -2,15 +2,13 @@
 
 Field cases FC-01 to FC-06, FC-10, FC-11 and FC-14."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client, override_settings
 from twilio.request_validator import RequestValidator
 
 from messaging.models import Message
 from optin.models import Consent, ConsentEvent, ConsentState
+from tests.concurrency import at_the_same_moment
 from tests.conftest import (
     INBOUND_PATH,
     STATUS_PATH,
@@ -466,22 +464,12 @@ class ConcurrentReplayTests:
         require_postgres()  # SQLite's in-memory test database locks whole tables
         params = inbound_params(MessageSid="SM_IN_07", Body="STOP")
         signature = twilio_signature("https://app.example.com" + INBOUND_PATH, params)
-        barrier = threading.Barrier(2)
-        statuses = []
 
         def deliver():
-            barrier.wait()
-            try:
-                response = Client().post(INBOUND_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature)
-                statuses.append(response.status_code)
-            finally:
-                connection.close()
+            response = Client().post(INBOUND_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature)
+            return response.status_code
 
-        threads = [threading.Thread(target=deliver) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        statuses = at_the_same_moment(deliver)
 
         assert statuses == [200, 200]
         assert Message.objects.filter(twilio_sid="SM_IN_07").count() == 1
