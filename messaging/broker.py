@@ -11,8 +11,8 @@ holding a task exited for good at the first Redis outage.
 Here that case raises Redis's own ConnectionError instead, which the closing
 code expects and ignores; the worker then reconnects as it does for any
 outage. The tasks it could not put back are not lost: their texts are still
-queued rows, and the outbox's periodic run queues them again
-(SMS_REQUEUE_AFTER_SECONDS).
+queued rows, and the outbox's periodic run queues them again, at once when
+Redis came back without its data, else after SMS_REQUEUE_AFTER_SECONDS.
 """
 
 from kombu.transport import redis as kombu_redis
