@@ -148,7 +148,6 @@ def bulk_plan(*, bay_number, contacts, template: str, agent=None) -> BulkPlan:
 
 
 @transaction.atomic
-@transaction.atomic
 def bulk_send(*, agent, bay_number, body: str, contacts, submission=None) -> BulkSend:
     """Queue the agent's text to each of `contacts` the gate allows.
 
