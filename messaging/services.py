@@ -73,6 +73,10 @@ class TransientSendError(Exception):
     """The provider failed in a way worth retrying; the text stays queued."""
 
 
+# How long a text waits before asking an unreachable send-rate limit again.
+LIMIT_UNREACHABLE_WAIT_SECONDS = 5
+
+
 class RateLimited(Exception):
     """The BAY Number used its sends for this second; try after `wait` seconds.
     Nothing was sent and the text is queued again."""
@@ -298,10 +302,17 @@ def sms_deliver(message_id: int) -> str:
             try:
                 wait = ratelimit.acquire(limits)
             except RedisError as error:
-                # Nothing went out, so the text is not left claimed (which
-                # would hold it for review as if it might have gone).
+                # Nothing went out, so the text is neither left claimed (held
+                # for review as if it might have gone) nor failed when the
+                # outage outlasts its retries: it asks again later.
                 _unclaim(message)
-                raise TransientSendError(f"The send-rate limit was unreachable: {error}") from error
+                logger.warning(
+                    "Message %s: the send-rate limit is unreachable (%s); asking again in %ss",
+                    message.pk,
+                    type(error).__name__,
+                    LIMIT_UNREACHABLE_WAIT_SECONDS,
+                )
+                raise RateLimited(LIMIT_UNREACHABLE_WAIT_SECONDS) from error
             if wait > 0:
                 _unclaim(message)
                 raise RateLimited(wait)

@@ -165,7 +165,7 @@ class RateLimitedSendTests:
         ((options),) = published
         assert options["retries"] == 4 and 0 < options["countdown"] <= 1.1
 
-    def test_an_unreachable_limit_sends_nothing_and_leaves_the_text_queued_for_a_retry(
+    def test_an_unreachable_limit_sends_nothing_and_the_text_asks_again_later(
         self, redis_on, bay_number, contact, outbox, monkeypatch
     ):
         """Left claimed, it would be held for review as if it might have gone."""
@@ -179,8 +179,11 @@ class RateLimitedSendTests:
 
         monkeypatch.setattr(ratelimit, "acquire", down)
 
-        with pytest.raises(services.TransientSendError, match="send-rate limit was unreachable"):
+        with pytest.raises(services.RateLimited) as limited:
             services.sms_deliver(text.pk)
+
+        # Not a retry, so an outage longer than the retries fails nothing.
+        assert limited.value.wait == services.LIMIT_UNREACHABLE_WAIT_SECONDS
 
         text.refresh_from_db()
         assert (text.status, text.attempts, text.claimed_at) == ("queued", 0, None)
