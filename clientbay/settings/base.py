@@ -207,8 +207,11 @@ SMS_BROKERAGE_RATE_MPS = env_float("SMS_BROKERAGE_RATE_MPS", 0.0) or None
 # slot and calling Twilio cannot put two sends in one window.
 SMS_RATE_GUARD_MS = env_int("SMS_RATE_GUARD_MS", 50)
 # A queued text whose task has not run this long after it went to the broker
-# is taken for lost (Redis emptied or down) and queued again.
-SMS_REQUEUE_AFTER_SECONDS = env_int("SMS_REQUEUE_AFTER_SECONDS", 900)
+# is taken for lost (Redis emptied, down, or restarted while workers held
+# tasks) and queued again. A live task waits at most the dispatch horizon
+# (30 s) or its longest retry backoff (64 s); a task taken for lost that was
+# not finds its text claimed by the new one, and does nothing.
+SMS_REQUEUE_AFTER_SECONDS = env_int("SMS_REQUEUE_AFTER_SECONDS", 180)
 # How far ahead the dispatcher queues a BAY Number's backlog, at its rate.
 SMS_DISPATCH_HORIZON_SECONDS = env_int("SMS_DISPATCH_HORIZON_SECONDS", 30)
 SMS_DISPATCH_BATCH = env_int("SMS_DISPATCH_BATCH", 2000)
