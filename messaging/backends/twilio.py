@@ -101,15 +101,24 @@ _local = threading.local()
 def _process_http_client() -> TwilioHttpClient:
     """The HTTP client this worker's sends share, so that each text reuses
     the connection to Twilio instead of opening one (and its TLS handshake).
-    One per thread and per process: a forked worker makes its own.
+    One per thread and per process: a forked worker makes its own. With
+    TWILIO_API_MOCK_URL set (development), it talks to that loopback mock
+    and to nothing else, as the registration's calls do.
 
     Without a timeout a hung connection would hold a worker forever; a read
     timeout leaves the text for review (it may have gone out).
     """
-    pid = os.getpid()
-    if getattr(_local, "pid", None) != pid:
-        _local.pid = pid
-        _local.client = TwilioHttpClient(timeout=settings.TWILIO_HTTP_TIMEOUT)
+    made_for = (os.getpid(), settings.TWILIO_API_MOCK_URL)
+    if getattr(_local, "made_for", None) != made_for:
+        _local.made_for = made_for
+        if settings.TWILIO_API_MOCK_URL:
+            from registration.twilio_api import LoopbackHttpClient
+
+            _local.client = LoopbackHttpClient(
+                settings.TWILIO_API_MOCK_URL, timeout=settings.TWILIO_HTTP_TIMEOUT
+            )
+        else:
+            _local.client = TwilioHttpClient(timeout=settings.TWILIO_HTTP_TIMEOUT)
     return _local.client
 
 

@@ -319,6 +319,26 @@ class TwilioConnectionTests:
         assert first.timeout == 7
         assert other is not first
 
+    def test_with_the_mock_url_set_sends_go_to_it_and_nowhere_else(self, settings):
+        from registration.twilio_api import LoopbackHttpClient
+
+        settings.TWILIO_API_MOCK_URL = "http://127.0.0.1:4010"
+        made = []
+        thread = threading.Thread(
+            target=lambda: made.append(
+                TwilioBackend(account_sid=ACCOUNT_SID, auth_token="token").http_client
+            )
+        )
+        thread.start()
+        thread.join()
+
+        (client,) = made
+        assert isinstance(client, LoopbackHttpClient)
+        url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+        assert client.local_url(url) == (
+            f"http://127.0.0.1:4010/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+        )
+
     def test_open_loads_the_messages_resource_before_the_rate_slot_is_taken(self):
         backend = TwilioBackend(account_sid=ACCOUNT_SID, auth_token="token")
 
