@@ -60,6 +60,11 @@ class BulkSendForm(forms.Form):
         cleaned = super().clean()
         if not cleaned.get("all_contacts") and not cleaned.get("contacts"):
             raise ValidationError("Choose at least one contact, or all of them.")
+        if not cleaned.get("submission") and "submission" not in self.errors:
+            # A page shown before forms carried one: without it a second
+            # post could not be told from the first. It is shown again with
+            # one (BulkSendCreateView.get_context_data).
+            raise ValidationError("This page had expired: check it, then press Send again.")
         return cleaned
 
     def recipients(self):
@@ -84,6 +89,9 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
         )
         if form.is_bound:
             chosen = {value for value in form.data.getlist("contacts") if value.isdecimal()}
+            if not form.data.get("submission"):
+                form.data = form.data.copy()
+                form.data["submission"] = str(uuid.uuid4())
         shown = list(contact_list(agent=agent, query=query)[: PICKER_SIZE + 1])
         listed = {str(contact.pk) for contact in shown[:PICKER_SIZE]}
         return super().get_context_data(

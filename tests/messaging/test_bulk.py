@@ -217,6 +217,7 @@ class BulkScreenTests:
             response = browser.post(
                 reverse("messaging:bulk_new"),
                 {
+                    "submission": uuid.uuid4(),
                     "bay_number": bay_number.pk,
                     "body": "Hi {first_name}",
                     "contacts": [c.pk for c in opted_in_contacts],
@@ -267,6 +268,23 @@ class BulkScreenTests:
         fresh = browser.get(reverse("messaging:bulk_new")).content.decode()
         assert token not in fresh
 
+    def test_a_form_without_its_token_is_shown_again_with_one_and_sends_nothing(
+        self, browser, bay_number, opted_in_contacts, outbox
+    ):
+        form = {"bay_number": bay_number.pk, "body": "Open house Sat.", "all_contacts": "on"}
+
+        response = browser.post(reverse("messaging:bulk_new"), form)
+
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "This page had expired: check it, then press Send again." in html
+        assert "Open house Sat." in html
+        (token,) = re.findall(r'name="submission" value="([0-9a-f-]{36})"', html)
+        assert not BulkSend.objects.exists() and outbox == []
+
+        again = browser.post(reverse("messaging:bulk_new"), {**form, "submission": token})
+        assert again.status_code == 302 and BulkSend.objects.count() == 1
+
     def test_more_than_a_thousand_ticked_contacts_are_taken(self, browser, bay_number):
         people = Contact.objects.bulk_create(
             Contact(agent=bay_number.agent, first_name=f"P{n}", phone=f"+1202555{n:04d}")
@@ -275,7 +293,12 @@ class BulkScreenTests:
 
         response = browser.post(
             reverse("messaging:bulk_new"),
-            {"bay_number": bay_number.pk, "body": "Hi", "contacts": [c.pk for c in people]},
+            {
+                "submission": uuid.uuid4(),
+                "bay_number": bay_number.pk,
+                "body": "Hi",
+                "contacts": [c.pk for c in people],
+            },
         )
 
         assert response.status_code == 302
@@ -287,7 +310,12 @@ class BulkScreenTests:
 
         response = browser.post(
             reverse("messaging:bulk_new"),
-            {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"},
+            {
+                "submission": uuid.uuid4(),
+                "bay_number": bay_number.pk,
+                "body": "Hi",
+                "all_contacts": "on",
+            },
             follow=True,
         )
 
@@ -310,7 +338,12 @@ class BulkScreenTests:
 
         response = browser.post(
             reverse("messaging:bulk_new"),
-            {"bay_number": other_number.pk, "body": "Hi", "contacts": [stranger.pk]},
+            {
+                "submission": uuid.uuid4(),
+                "bay_number": other_number.pk,
+                "body": "Hi",
+                "contacts": [stranger.pk],
+            },
         )
 
         assert response.status_code == 400
@@ -318,7 +351,8 @@ class BulkScreenTests:
 
     def test_form_needs_a_recipient_and_known_merge_fields(self, browser, bay_number):
         response = browser.post(
-            reverse("messaging:bulk_new"), {"bay_number": bay_number.pk, "body": "Hi {nick}"}
+            reverse("messaging:bulk_new"),
+            {"submission": uuid.uuid4(), "bay_number": bay_number.pk, "body": "Hi {nick}"},
         )
 
         html = response.content.decode()
@@ -332,7 +366,12 @@ class BulkScreenTests:
 
         response = client.post(
             reverse("messaging:bulk_new"),
-            {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"},
+            {
+                "submission": uuid.uuid4(),
+                "bay_number": bay_number.pk,
+                "body": "Hi",
+                "all_contacts": "on",
+            },
         )
 
         assert response.status_code == 403
@@ -361,6 +400,7 @@ class BulkScreenTests:
         found = browser.post(
             reverse("messaging:bulk_new"),
             {
+                "submission": uuid.uuid4(),
                 "bay_number": bay_number.pk,
                 "body": "Open house Sat",
                 "contacts": [first.pk],
@@ -379,10 +419,20 @@ class BulkScreenTests:
         assert ">\nOpen house Sat</textarea>" in found
         assert "1\n        chosen, 1 of them in an earlier\n        search." in found
         assert not BulkSend.objects.exists()
-        assert browser.get(reverse("messaging:bulk_new"), {"q": "quill"}).status_code == 200
+        assert (
+            browser.get(
+                reverse("messaging:bulk_new"), {"submission": uuid.uuid4(), "q": "quill"}
+            ).status_code
+            == 200
+        )
         response = browser.post(
             reverse("messaging:bulk_new"),
-            {"bay_number": bay_number.pk, "body": "Hi", "contacts": [zed.pk]},
+            {
+                "submission": uuid.uuid4(),
+                "bay_number": bay_number.pk,
+                "body": "Hi",
+                "contacts": [zed.pk],
+            },
         )
         assert response.status_code == 302
         assert BulkSend.objects.get().messages.count() == 0  # Zed never opted in
@@ -457,7 +507,12 @@ class BulkProgressTests:
 
         response = client.post(
             reverse("messaging:bulk_new"),
-            {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"},
+            {
+                "submission": uuid.uuid4(),
+                "bay_number": bay_number.pk,
+                "body": "Hi",
+                "all_contacts": "on",
+            },
         )
 
         assert response.status_code == 400
