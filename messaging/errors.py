@@ -43,7 +43,7 @@ TWILIO_ERRORS: dict[int, ErrorInfo] = {
         "operator fixes them, then an admin dismisses this alert.",
         Consequence.ACCOUNT_PROBLEM,
     ),
-    20429: ErrorInfo(True, "Twilio is rate limiting; the text will be retried."),
+    20429: ErrorInfo(True, "Twilio was rate limiting."),
     21211: ErrorInfo(False, "Invalid phone number.", Consequence.INVALID_PHONE),
     21408: ErrorInfo(False, "Texting this country is not enabled for the account."),
     21606: ErrorInfo(
@@ -87,9 +87,9 @@ def classify_error(*, code: int | None, http_status: int | None, reached: bool) 
     if code is not None and str(code).isdecimal() and int(code) in TWILIO_ERRORS:
         return TWILIO_ERRORS[int(code)]
     if http_status == 429 or (http_status is not None and http_status >= 500):
-        return ErrorInfo(True, f"Twilio answered HTTP {http_status}; the text will be retried.")
+        return ErrorInfo(True, f"Twilio answered HTTP {http_status}.")
     if http_status is None and not reached:
-        return ErrorInfo(True, "Twilio could not be reached; the text will be retried.")
+        return ErrorInfo(True, "Twilio could not be reached.")
     if http_status is None:
         # The request may have reached Twilio: retrying could send it twice.
         return ErrorInfo(

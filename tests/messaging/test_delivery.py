@@ -221,7 +221,7 @@ class RetryTests:
         message = send()
 
         assert message.status == Message.Status.FAILED
-        assert message.failure_reason.startswith("Gave up after 6 retries")
+        assert message.failure_reason == "Gave up after 6 retries: Twilio answered HTTP 503."
         assert len(twilio_api.requests) == tasks.SEND_MAX_RETRIES + 1
 
     def test_read_timeout_is_held_for_review_not_resent(self, send, twilio_api, retries):
