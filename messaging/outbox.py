@@ -14,7 +14,7 @@ import datetime
 import functools
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.db import transaction
@@ -162,17 +162,25 @@ def _in_flight(now: datetime.datetime, bay_number_ids) -> dict[int, int]:
 
 def _plan(candidates, in_flight: dict[int, int], paced: bool) -> list[tuple[int, float]]:
     """Pick (message id, countdown) pairs: per number, at most what its rate
-    sends within the horizon, spaced one slot apart after its live tasks."""
+    sends within the horizon, spaced one slot apart after its live tasks.
+
+    With a brokerage (campaign) limit, the numbers of a brokerage that have
+    texts to go share it evenly: paced each at its own rate, they would ask
+    for more than the campaign allows, and the texts of the number whose
+    tasks came back a few milliseconds later would lose every slot."""
     by_number = defaultdict(list)
-    for message_id, bay_number_id, rate in candidates:
-        by_number[(bay_number_id, rate)].append(message_id)
+    for message_id, bay_number_id, rate, brokerage_id in candidates:
+        by_number[(bay_number_id, rate, brokerage_id)].append(message_id)
+    sharing = Counter(brokerage_id for _, _, brokerage_id in by_number)
 
     chosen = []
-    for (bay_number_id, rate), ids in by_number.items():
+    for (bay_number_id, rate, brokerage_id), ids in by_number.items():
         if not paced:
             chosen += [(message_id, 0.0) for message_id in ids]
             continue
         rate = float(rate or settings.SMS_DEFAULT_RATE_MPS)
+        if settings.SMS_BROKERAGE_RATE_MPS:
+            rate = min(rate, settings.SMS_BROKERAGE_RATE_MPS / sharing[brokerage_id])
         ahead = in_flight.get(bay_number_id, 0)
         room = max(0, math.ceil(rate * settings.SMS_DISPATCH_HORIZON_SECONDS) - ahead)
         chosen += [
@@ -228,12 +236,17 @@ def outbox_dispatch(*, now=None, bay_number_ids=None) -> dict[str, int]:
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("id")
             .values_list(
-                "id", "bay_number_id", "bay_number__send_rate_mps", "dispatched_at", "not_before"
+                "id",
+                "bay_number_id",
+                "bay_number__send_rate_mps",
+                "bay_number__brokerage_id",
+                "dispatched_at",
+                "not_before",
             )[: settings.SMS_DISPATCH_BATCH]
         )
         numbers = {row[1] for row in candidates}
         in_flight = _in_flight(now, numbers) if paced else {}
-        chosen = _plan([row[:3] for row in candidates], in_flight, paced)
+        chosen = _plan([row[:4] for row in candidates], in_flight, paced)
         Message.objects.filter(pk__in=[message_id for message_id, _ in chosen]).update(
             dispatched_at=now
         )
@@ -244,8 +257,8 @@ def outbox_dispatch(*, now=None, bay_number_ids=None) -> dict[str, int]:
     picked = [row for row in candidates if row[0] in chosen_ids]
     counts = {
         "dispatched": len(chosen),
-        "requeued_lost": sum(1 for row in picked if row[3] is not None),
-        "window_opened": sum(1 for row in picked if row[4] is not None),
+        "requeued_lost": sum(1 for row in picked if row[4] is not None),
+        "window_opened": sum(1 for row in picked if row[5] is not None),
         "left_for_later": len(candidates) - len(chosen),
     }
     if chosen:

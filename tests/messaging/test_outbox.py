@@ -276,6 +276,37 @@ class PacingTests:
         assert in_flight.filter(bay_number=slow).count() == 5
         assert in_flight.filter(bay_number=fast).count() == 20
 
+    def test_numbers_of_one_campaign_share_its_limit(
+        self, redis_on, settings, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        """Two numbers at 2 a second under a campaign limit of 3 are paced at
+        1.5 each: paced at 2, they asked for 4 a second, and one number's
+        texts lost every slot to the other's."""
+        settings.SMS_DISPATCH_HORIZON_SECONDS = 10
+        settings.SMS_BROKERAGE_RATE_MPS = 3
+        one = BayNumberFactory(send_rate_mps=2)
+        other = BayNumberFactory(send_rate_mps=2, brokerage=one.brokerage, agent=one.agent)
+        elsewhere = BayNumberFactory(send_rate_mps=2)
+        for number in (one, other, elsewhere):
+            self.backlog(number, 30)
+        queued = {}
+        monkeypatch.setattr(
+            "messaging.outbox.enqueue_send",
+            lambda pk, countdown=0: queued.setdefault(pk, countdown),
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_dispatch()
+
+        countdowns = {
+            number: sorted(
+                queued[pk] for pk in number.messages.values_list("pk", flat=True) if pk in queued
+            )
+            for number in (one, other, elsewhere)
+        }
+        assert countdowns[one] == countdowns[other] == [round(n / 1.5, 3) for n in range(15)]
+        assert countdowns[elsewhere] == [n / 2 for n in range(20)]
+
     def test_without_redis_everything_due_is_queued_at_once(self, settings, monkeypatch):
         bay_number = BayNumberFactory()
         self.backlog(bay_number, 40)
