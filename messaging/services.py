@@ -294,28 +294,11 @@ def sms_deliver(message_id: int) -> str:
         status_callback=status_callback_url(),
         messaging_service_sid=message.bay_number.messaging_service_sid,
     )
-    limits = ratelimit.limits_for(message.bay_number)
     try:
         with get_connection() as connection:
             # The slot is taken as late as it can be, right before the call,
             # so that nothing between the two can push it outside its window.
-            try:
-                wait = ratelimit.acquire(limits)
-            except RedisError as error:
-                # Nothing went out, so the text is neither left claimed (held
-                # for review as if it might have gone) nor failed when the
-                # outage outlasts its retries: it asks again later.
-                _unclaim(message)
-                logger.warning(
-                    "Message %s: the send-rate limit is unreachable (%s); asking again in %ss",
-                    message.pk,
-                    type(error).__name__,
-                    LIMIT_UNREACHABLE_WAIT_SECONDS,
-                )
-                raise RateLimited(LIMIT_UNREACHABLE_WAIT_SECONDS) from error
-            if wait > 0:
-                _unclaim(message)
-                raise RateLimited(wait)
+            _take_send_slot(message)
             connection.send_messages([sms])
     except SmsBackendError as error:
         info = classify_error(
@@ -325,6 +308,30 @@ def sms_deliver(message_id: int) -> str:
 
     _record_sent(message, sms)
     return "sent"
+
+
+def _take_send_slot(message: Message) -> None:
+    """Take a slot under the BAY Number's rate limits, or give the claim back
+    and raise RateLimited with the seconds to wait.
+
+    An unreachable limit is a wait too: nothing went out, so the text is
+    neither left claimed (held for review as if it might have gone) nor
+    failed when the outage outlasts its retries.
+    """
+    try:
+        wait = ratelimit.acquire(ratelimit.limits_for(message.bay_number))
+    except RedisError as error:
+        _unclaim(message)
+        logger.warning(
+            "Message %s: the send-rate limit is unreachable (%s); asking again in %ss",
+            message.pk,
+            type(error).__name__,
+            LIMIT_UNREACHABLE_WAIT_SECONDS,
+        )
+        raise RateLimited(LIMIT_UNREACHABLE_WAIT_SECONDS) from error
+    if wait > 0:
+        _unclaim(message)
+        raise RateLimited(wait)
 
 
 def _record_sent(message: Message, sms: SmsMessage) -> None:
