@@ -19,6 +19,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='bulksend',
-            constraint=models.UniqueConstraint(fields=('agent', 'submission'), name='bulk_send_unique_submission'),
+            constraint=models.UniqueConstraint(
+                fields=('agent', 'submission'), name='bulk_send_unique_submission'
+            ),
         ),
     ]
