@@ -38,6 +38,14 @@ def contacts_for(agent, count, first=101):
     ]
 
 
+def post_bulk_form(client, form, **kwargs):
+    """Post the bulk send form as a page shown to the agent would: with a
+    token of its own."""
+    return client.post(
+        reverse("messaging:bulk_new"), {"submission": uuid.uuid4(), **form}, **kwargs
+    )
+
+
 @pytest.fixture
 def opted_in_contacts(bay_number):
     people = contacts_for(bay_number.agent, 3)
@@ -214,10 +222,9 @@ class BulkScreenTests:
         api.by_to[second.phone] = [twilio_http.error(400, 21211, "Invalid 'To' Phone Number")]
 
         with run_on_commit():
-            response = browser.post(
-                reverse("messaging:bulk_new"),
+            response = post_bulk_form(
+                browser,
                 {
-                    "submission": uuid.uuid4(),
                     "bay_number": bay_number.pk,
                     "body": "Hi {first_name}",
                     "contacts": [c.pk for c in opted_in_contacts],
@@ -291,10 +298,9 @@ class BulkScreenTests:
             for n in range(1000, 2200)
         )
 
-        response = browser.post(
-            reverse("messaging:bulk_new"),
+        response = post_bulk_form(
+            browser,
             {
-                "submission": uuid.uuid4(),
                 "bay_number": bay_number.pk,
                 "body": "Hi",
                 "contacts": [c.pk for c in people],
@@ -308,10 +314,9 @@ class BulkScreenTests:
         people = contacts_for(bay_number.agent, 3)
         support.opt_out(bay_number, people[0].phone)
 
-        response = browser.post(
-            reverse("messaging:bulk_new"),
+        response = post_bulk_form(
+            browser,
             {
-                "submission": uuid.uuid4(),
                 "bay_number": bay_number.pk,
                 "body": "Hi",
                 "all_contacts": "on",
@@ -336,10 +341,9 @@ class BulkScreenTests:
         other_number = BayNumberFactory()
         stranger = ContactFactory(agent=other_number.agent)
 
-        response = browser.post(
-            reverse("messaging:bulk_new"),
+        response = post_bulk_form(
+            browser,
             {
-                "submission": uuid.uuid4(),
                 "bay_number": other_number.pk,
                 "body": "Hi",
                 "contacts": [stranger.pk],
@@ -350,9 +354,9 @@ class BulkScreenTests:
         assert not BulkSend.objects.exists() and not Message.objects.exists()
 
     def test_form_needs_a_recipient_and_known_merge_fields(self, browser, bay_number):
-        response = browser.post(
-            reverse("messaging:bulk_new"),
-            {"submission": uuid.uuid4(), "bay_number": bay_number.pk, "body": "Hi {nick}"},
+        response = post_bulk_form(
+            browser,
+            {"bay_number": bay_number.pk, "body": "Hi {nick}"},
         )
 
         html = response.content.decode()
@@ -364,10 +368,9 @@ class BulkScreenTests:
         client = Client(enforce_csrf_checks=True)
         client.force_login(bay_number.agent)
 
-        response = client.post(
-            reverse("messaging:bulk_new"),
+        response = post_bulk_form(
+            client,
             {
-                "submission": uuid.uuid4(),
                 "bay_number": bay_number.pk,
                 "body": "Hi",
                 "all_contacts": "on",
@@ -397,10 +400,9 @@ class BulkScreenTests:
 
         page = browser.get(reverse("messaging:bulk_new")).content.decode()
         first = agent.contacts.get(first_name="Person0000")
-        found = browser.post(
-            reverse("messaging:bulk_new"),
+        found = post_bulk_form(
+            browser,
             {
-                "submission": uuid.uuid4(),
                 "bay_number": bay_number.pk,
                 "body": "Open house Sat",
                 "contacts": [first.pk],
@@ -419,16 +421,10 @@ class BulkScreenTests:
         assert ">\nOpen house Sat</textarea>" in found
         assert "1\n        chosen, 1 of them in an earlier\n        search." in found
         assert not BulkSend.objects.exists()
-        assert (
-            browser.get(
-                reverse("messaging:bulk_new"), {"submission": uuid.uuid4(), "q": "quill"}
-            ).status_code
-            == 200
-        )
-        response = browser.post(
-            reverse("messaging:bulk_new"),
+        assert browser.get(reverse("messaging:bulk_new"), {"q": "quill"}).status_code == 200
+        response = post_bulk_form(
+            browser,
             {
-                "submission": uuid.uuid4(),
                 "bay_number": bay_number.pk,
                 "body": "Hi",
                 "contacts": [zed.pk],
@@ -505,10 +501,9 @@ class BulkProgressTests:
         client = Client()
         client.force_login(bay_number.agent)
 
-        response = client.post(
-            reverse("messaging:bulk_new"),
+        response = post_bulk_form(
+            client,
             {
-                "submission": uuid.uuid4(),
                 "bay_number": bay_number.pk,
                 "body": "Hi",
                 "all_contacts": "on",
