@@ -174,8 +174,10 @@ POSSIBLE_OPT_OUT_WORDS = frozenset(
 # Replies that revoke when they are the whole reply, but are everyday words
 # inside a longer one ("Please remove the photo"): never flagged there.
 WHOLE_REPLY_REVOCATIONS = frozenset({"remove"})
-# Words that join an opt-in word to an opt-out in one reply ("Yes but stop").
+# Words that join an opt-in word to an opt-out in one reply ("Yes but stop"),
+# and those with the opt-in words: what is left of such a reply is the opt-out.
 _CONJUNCTIONS = frozenset({"but", "and", "or"})
+_YES_AND_CONJUNCTIONS = OPT_IN_KEYWORDS | _CONJUNCTIONS
 # Words that may surround a keyword without changing what it means.
 FILLER_WORDS = frozenset(
     {
@@ -444,7 +446,7 @@ def classify(body: str | None) -> Reply:
 def _revoked_despite_yes(tokens: list[str]) -> str:
     """The opt-out of a reply that also says yes ("Yes but stop", "Yes, I said
     stop"), or '': when a reply holds both, opt-out wins."""
-    rest = [token for token in tokens if token not in OPT_IN_KEYWORDS | _CONJUNCTIONS]
+    rest = [token for token in tokens if token not in _YES_AND_CONJUNCTIONS]
     if not rest or len(rest) == len(tokens):
         return ""
     if all(token in OPT_OUT_KEYWORDS for token in rest):
