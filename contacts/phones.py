@@ -43,6 +43,8 @@ class ParsedPhone:
     e164: str
     extension: str = ""
     number_type: int = phonenumbers.PhoneNumberType.UNKNOWN
+    # The country the number belongs to ("US"), or "" when none says.
+    region: str = ""
 
     @property
     def had_extension(self) -> bool:
@@ -68,7 +70,12 @@ def parse_phone(raw: str | None, region: str = DEFAULT_REGION) -> ParsedPhone:
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if extension:
         logger.warning("Dropped an extension from a phone number; texts cannot reach one")
-    return ParsedPhone(e164=e164, extension=extension, number_type=phonenumbers.number_type(number))
+    return ParsedPhone(
+        e164=e164,
+        extension=extension,
+        number_type=phonenumbers.number_type(number),
+        region=phonenumbers.region_code_for_number(number) or "",
+    )
 
 
 def parse_contact_phone(raw: str | None) -> ParsedPhone:

@@ -54,11 +54,7 @@ def _local_us_number(phone_number: str) -> str:
         parsed = parse_phone(phone_number)
     except InvalidPhoneNumber as error:
         raise NumberRefused(str(error)) from None
-    number = phonenumbers.parse(parsed.e164)
-    if (
-        phonenumbers.region_code_for_number(number) != "US"
-        or parsed.number_type not in _LOCAL_TYPES
-    ):
+    if parsed.region != "US" or parsed.number_type not in _LOCAL_TYPES:
         raise NumberRefused(
             f"{parsed.e164} is not a US local number; BAY Numbers are 10-digit US numbers "
             "registered for A2P 10DLC."
