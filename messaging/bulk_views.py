@@ -74,6 +74,11 @@ class BulkSendForm(forms.Form):
         return self.cleaned_data["contacts"]
 
 
+def _ticked(data) -> set[str]:
+    """The contact ids ticked in a posted form, as the form sent them."""
+    return {value for value in data.getlist("contacts") if value.isdecimal()}
+
+
 class BulkSendCreateView(LoginRequiredMixin, TemplateView):
     """The bulk send form. An agent may have thousands of contacts, so the
     list to pick from shows at most PICKER_SIZE of them, narrowed by a search
@@ -88,7 +93,7 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
             agent=agent, initial={"submission": uuid.uuid4()}
         )
         if form.is_bound:
-            chosen = {value for value in form.data.getlist("contacts") if value.isdecimal()}
+            chosen = _ticked(form.data)
             if not form.data.get("submission"):
                 form.data = form.data.copy()
                 form.data["submission"] = str(uuid.uuid4())
@@ -118,7 +123,7 @@ class BulkSendCreateView(LoginRequiredMixin, TemplateView):
             typed = {name: request.POST.get(name) for name in ("bay_number", "body", "submission")}
             typed["all_contacts"] = bool(request.POST.get("all_contacts"))
             form = BulkSendForm(agent=request.user, initial=typed)
-            chosen = {value for value in request.POST.getlist("contacts") if value.isdecimal()}
+            chosen = _ticked(request.POST)
             return self.render_to_response(
                 self.get_context_data(form=form, query=query, chosen=chosen)
             )
