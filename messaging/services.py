@@ -261,14 +261,16 @@ def _claim(message_id: int) -> Message | None:
         return message
 
 
-def _unclaim(message: Message) -> None:
+def _unclaim(message: Message, **fields) -> None:
     """Give back a claim that sent nothing (the rate limit said wait, or
-    could not be asked)."""
+    could not be asked, or Twilio refused the request itself), setting any
+    other `fields` with it."""
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
         status=Message.Status.QUEUED,
         attempts=F("attempts") - 1,
         claimed_at=None,
         updated_at=timezone.now(),
+        **fields,
     )
 
 
@@ -381,14 +383,7 @@ def _hold_with_its_number(message: Message, code, info: ErrorInfo) -> None:
     text did not go: it goes back to the queue, its number's sending is held
     (every other text would meet the same refusal) and the admins are told.
     Dismissing the alert resumes the number."""
-    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-        status=Message.Status.QUEUED,
-        error_code=str(code or ""),
-        attempts=F("attempts") - 1,
-        claimed_at=None,
-        dispatched_at=None,
-        updated_at=timezone.now(),
-    )
+    _unclaim(message, error_code=str(code or ""), dispatched_at=None)
     holds.bay_number_hold_sending(bay_number_id=message.bay_number_id, reason=info.reason)
     alert_campaign_problem(bay_number_id=message.bay_number_id, code=code, reason=info.reason)
 
