@@ -299,12 +299,7 @@ class BulkScreenTests:
         )
 
         response = post_bulk_form(
-            browser,
-            {
-                "bay_number": bay_number.pk,
-                "body": "Hi",
-                "contacts": [c.pk for c in people],
-            },
+            browser, {"bay_number": bay_number.pk, "body": "Hi", "contacts": [c.pk for c in people]}
         )
 
         assert response.status_code == 302
@@ -315,13 +310,7 @@ class BulkScreenTests:
         support.opt_out(bay_number, people[0].phone)
 
         response = post_bulk_form(
-            browser,
-            {
-                "bay_number": bay_number.pk,
-                "body": "Hi",
-                "all_contacts": "on",
-            },
-            follow=True,
+            browser, {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"}, follow=True
         )
 
         html = response.content.decode()
@@ -342,22 +331,14 @@ class BulkScreenTests:
         stranger = ContactFactory(agent=other_number.agent)
 
         response = post_bulk_form(
-            browser,
-            {
-                "bay_number": other_number.pk,
-                "body": "Hi",
-                "contacts": [stranger.pk],
-            },
+            browser, {"bay_number": other_number.pk, "body": "Hi", "contacts": [stranger.pk]}
         )
 
         assert response.status_code == 400
         assert not BulkSend.objects.exists() and not Message.objects.exists()
 
     def test_form_needs_a_recipient_and_known_merge_fields(self, browser, bay_number):
-        response = post_bulk_form(
-            browser,
-            {"bay_number": bay_number.pk, "body": "Hi {nick}"},
-        )
+        response = post_bulk_form(browser, {"bay_number": bay_number.pk, "body": "Hi {nick}"})
 
         html = response.content.decode()
         assert response.status_code == 400
@@ -369,12 +350,7 @@ class BulkScreenTests:
         client.force_login(bay_number.agent)
 
         response = post_bulk_form(
-            client,
-            {
-                "bay_number": bay_number.pk,
-                "body": "Hi",
-                "all_contacts": "on",
-            },
+            client, {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"}
         )
 
         assert response.status_code == 403
@@ -423,12 +399,7 @@ class BulkScreenTests:
         assert not BulkSend.objects.exists()
         assert browser.get(reverse("messaging:bulk_new"), {"q": "quill"}).status_code == 200
         response = post_bulk_form(
-            browser,
-            {
-                "bay_number": bay_number.pk,
-                "body": "Hi",
-                "contacts": [zed.pk],
-            },
+            browser, {"bay_number": bay_number.pk, "body": "Hi", "contacts": [zed.pk]}
         )
         assert response.status_code == 302
         assert BulkSend.objects.get().messages.count() == 0  # Zed never opted in
@@ -502,12 +473,7 @@ class BulkProgressTests:
         client.force_login(bay_number.agent)
 
         response = post_bulk_form(
-            client,
-            {
-                "bay_number": bay_number.pk,
-                "body": "Hi",
-                "all_contacts": "on",
-            },
+            client, {"bay_number": bay_number.pk, "body": "Hi", "all_contacts": "on"}
         )
 
         assert response.status_code == 400
