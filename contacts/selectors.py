@@ -56,8 +56,10 @@ def contact_list(*, agent, query: str = "", bay_number=None, consent: str = ""):
     """The agent's contacts by name, narrowed by a search and by their consent
     to be texted from `bay_number`. One query however many match."""
     contacts = Contact.objects.filter(agent=agent).order_by("first_name", "last_name", "id")
-    if query.strip():
-        contacts = _search(contacts, query.strip())
+    # PostgreSQL refuses a NUL in text, and no name or phone holds one.
+    query = query.replace("\x00", "").strip()
+    if query:
+        contacts = _search(contacts, query)
     if consent and bay_number is not None:
         contacts = _with_consent(contacts, bay_number=bay_number, consent=consent)
     return contacts

@@ -26,6 +26,25 @@ RESULTS_SHOWN = 1000
 PICKER_SIZE = 200
 
 
+# The largest id a database integer column holds.
+_LARGEST_ID = 2**63 - 1
+
+
+class ContactsField(forms.ModelMultipleChoiceField):
+    """The agent's contacts by id; an id no database could hold is refused
+    as any unknown one is (SQLite raised OverflowError on it)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdecimal() or int(pk) > _LARGEST_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class BulkSendForm(forms.Form):
     bay_number = forms.ModelChoiceField(queryset=None, label="From", empty_label=None)
     body = forms.CharField(
@@ -39,7 +58,7 @@ class BulkSendForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"style": "width:auto"}),
     )
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = ContactsField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"style": "width:auto"}),

@@ -292,6 +292,16 @@ class BulkScreenTests:
         again = browser.post(reverse("messaging:bulk_new"), {**form, "submission": token})
         assert again.status_code == 302 and BulkSend.objects.count() == 1
 
+    def test_ids_and_searches_no_database_holds_are_refused_not_errors(self, browser, bay_number):
+        huge = post_bulk_form(
+            browser, {"bay_number": bay_number.pk, "body": "Hi", "contacts": ["9" * 23]}
+        )
+        nul = browser.get(reverse("messaging:bulk_new"), {"q": "a\x00b"})
+        found = post_bulk_form(browser, {"find": "1", "q": "\x00", "body": "Hi"})
+
+        assert (huge.status_code, nul.status_code, found.status_code) == (400, 200, 200)
+        assert not BulkSend.objects.exists()
+
     def test_more_than_a_thousand_ticked_contacts_are_taken(self, browser, bay_number):
         people = Contact.objects.bulk_create(
             Contact(agent=bay_number.agent, first_name=f"P{n}", phone=f"+1202555{n:04d}")
