@@ -7,7 +7,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -752,7 +752,7 @@ def validate_template(*, agent, name: str, body: str, template=None) -> tuple[st
         .exclude(pk=getattr(template, "pk", None))
         .exists()
     ):
-        errors["name"] = f"You already have a template called {name!r}."
+        errors["name"] = _template_name_taken(name)
     try:
         body = validate_body(body)
     except ValidationError as error:
@@ -768,11 +768,21 @@ def validate_template(*, agent, name: str, body: str, template=None) -> tuple[st
     return name, body
 
 
+def _template_name_taken(name: str) -> str:
+    return f"You already have a template called {name!r}."
+
+
 @transaction.atomic
 def template_create(*, agent, name: str, body: str) -> MessageTemplate:
     """Save a new template for the agent; raises ValidationError."""
     name, body = validate_template(agent=agent, name=name, body=body)
-    template = MessageTemplate.objects.create(agent=agent, name=name, body=body)
+    try:
+        with transaction.atomic():
+            template = MessageTemplate.objects.create(agent=agent, name=name, body=body)
+    except IntegrityError:
+        # The same name saved at the same moment (a double click): the check
+        # above saw neither, the unique constraint saw both.
+        raise ValidationError({"name": _template_name_taken(name)}) from None
     logger.info("Agent %s saved template %s", agent.pk, template.pk)
     return template
 

@@ -4,7 +4,9 @@ from django.urls import reverse
 
 from messaging.models import MessageTemplate
 from messaging.services import template_create, template_delete, template_update
+from tests.concurrency import at_the_same_moment
 from tests.factories import AgentFactory, MessageTemplateFactory
+from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +149,22 @@ class TemplateViewsTests:
             assert agent_client.post(url, {"name": "Mine", "body": "Hi"}).status_code == 404
         template.refresh_from_db()
         assert template.name == "Theirs"
+
+
+@pytest.mark.django_db(transaction=True)
+class TemplateRaceTests:
+    def test_one_name_saved_twice_at_once_is_refused_once_not_a_server_error(self):
+        require_postgres()  # SQLite's in-memory test database locks whole tables
+        agent = AgentFactory()
+
+        def save():
+            try:
+                template_create(agent=agent, name="Open house", body="Hi {first_name}")
+            except ValidationError as error:
+                return error.message_dict["name"][0]
+            return "saved"
+
+        results = at_the_same_moment(save)
+
+        assert sorted(results) == ["You already have a template called 'Open house'.", "saved"]
+        assert MessageTemplate.objects.count() == 1
